@@ -1,0 +1,162 @@
+/*
+ * libsecctx: TLS security contexts held by the secctxd daemon.
+ *
+ * The application keeps its own sockets.  It passes the bytes it read from
+ * its peer to the daemon and gets back the bytes to send, with an SSPI
+ * status that says what to do next:
+ *
+ *   SEC_E_OK                  the handshake is complete;
+ *   SEC_I_CONTINUE_NEEDED     send the output token, read the peer's reply
+ *                             and call again;
+ *   SEC_E_INCOMPLETE_MESSAGE  the input ends inside a record: read at least
+ *                             'missing' more bytes and call again with all
+ *                             unconsumed input;
+ *   any other error           the context has been deleted; the output token
+ *                             may hold an alert to send to the peer.
+ *
+ * With every status, 'extra' is the count of trailing input bytes that were
+ * not consumed: keep them, they start the next call's input.
+ *
+ * Every function returns a secctx_status.  After a failure,
+ * secctx_last_error() gives a one-line reason for the calling thread.
+ *
+ * All objects are safe to use from several threads; calls on one connection
+ * are serialized.
+ */
+#ifndef SECCTX_H
+#define SECCTX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <secctx/status.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The daemon's socket when neither an argument nor SECCTX_SOCKET names one. */
+#define SECCTX_DEFAULT_SOCKET	"/run/secctxd/secctxd.sock"
+
+typedef struct secctx_conn	secctx_conn;	/* a connection to secctxd */
+typedef struct secctx_cred	secctx_cred;	/* a credential handle */
+typedef struct secctx_ctx	secctx_ctx;	/* a security context */
+
+/*
+ * Connect to the daemon at 'path', or when path is NULL at $SECCTX_SOCKET,
+ * or else at SECCTX_DEFAULT_SOCKET.  SEC_E_NO_AUTHENTICATING_AUTHORITY when
+ * the daemon cannot be reached.
+ */
+secctx_status	 secctx_connect(const char *path, secctx_conn **connp);
+
+/* Close the connection; the daemon frees its credentials and contexts. */
+void		 secctx_disconnect(secctx_conn *conn);
+
+/* The reason for the last failure in this thread ("" if none). */
+const char	*secctx_last_error(void);
+
+enum secctx_direction {
+	SECCTX_OUTBOUND = 1,	/* client side: initialize contexts */
+	SECCTX_INBOUND = 2	/* server side: accept contexts */
+};
+
+/*
+ * Acquire the daemon's credential called 'name' for one direction.
+ * SEC_E_UNKNOWN_CREDENTIALS: no credential of that name;
+ * SEC_E_NOT_OWNER: the caller's uid/gid may not use it;
+ * SEC_E_NO_CREDENTIALS: it cannot serve that direction.
+ */
+secctx_status	 secctx_cred_acquire(secctx_conn *conn, const char *name,
+		    enum secctx_direction direction, secctx_cred **credp);
+
+/* Release a credential; contexts made from it stay usable. */
+secctx_status	 secctx_cred_free(secctx_cred *cred);
+
+/* TLS protocol versions, for the version bounds below. */
+enum secctx_version {
+	SECCTX_VERSION_DEFAULT = 0,
+	SECCTX_TLS1_2 = 0x0303,
+	SECCTX_TLS1_3 = 0x0304
+};
+
+/* Client certificate request on the server side. */
+enum secctx_client_cert {
+	SECCTX_CLIENT_CERT_NONE = 0,
+	SECCTX_CLIENT_CERT_OPTIONAL = 1,
+	SECCTX_CLIENT_CERT_REQUIRED = 2
+};
+
+/*
+ * Options for a new context; read on the first call only.  A NULL options
+ * pointer means all defaults.
+ */
+struct secctx_options {
+	/* Client: server name for SNI and certificate name checks. */
+	const char		*target;
+	/* ALPN protocols, in preference order (client offers, server picks). */
+	const char *const	*alpn;
+	size_t			 alpn_count;
+	/* Version bounds; 0 is the daemon's default (TLS 1.2 to 1.3). */
+	enum secctx_version	 min_version;
+	enum secctx_version	 max_version;
+	/* Server: whether to ask the client for a certificate. */
+	enum secctx_client_cert	 client_cert;
+};
+
+/*
+ * One step of the handshake.  The caller fills 'in'; the call fills the
+ * rest.  'out' is allocated by the library (NULL when there is nothing to
+ * send) and released with secctx_free().
+ */
+struct secctx_token {
+	const void	*in;		/* bytes received from the peer */
+	size_t		 in_len;
+	void		*out;		/* bytes to send to the peer */
+	size_t		 out_len;
+	size_t		 extra;		/* trailing input bytes not consumed */
+	size_t		 missing;	/* INCOMPLETE_MESSAGE: bytes needed */
+};
+
+/*
+ * Client side.  On the first call *ctxp is NULL and a context is created;
+ * later calls pass it back.  When the call fails the context is deleted and
+ * *ctxp set to NULL.
+ */
+secctx_status	 secctx_initialize(secctx_cred *cred, secctx_ctx **ctxp,
+		    const struct secctx_options *options,
+		    struct secctx_token *token);
+
+/* Server side, as secctx_initialize(). */
+secctx_status	 secctx_accept(secctx_cred *cred, secctx_ctx **ctxp,
+		    const struct secctx_options *options,
+		    struct secctx_token *token);
+
+/* Delete a context at any point, freeing it in the daemon. */
+secctx_status	 secctx_delete(secctx_ctx *ctx);
+
+/* Release memory returned by the library. */
+void		 secctx_free(void *p);
+
+/* What a context negotiated.  Strings are empty when not applicable. */
+struct secctx_info {
+	char	protocol[16];		/* "TLSv1.3" */
+	char	cipher[64];		/* OpenSSL name */
+	char	cipher_iana[64];	/* IANA name */
+	char	group[32];		/* key exchange group */
+	char	signature[48];		/* peer's signature scheme */
+	char	peer_subject[512];	/* RFC 2253 form */
+	char	peer_issuer[512];
+	char	alpn[256];		/* negotiated ALPN protocol */
+	char	sni[256];		/* server: name the client asked for */
+	char	credential[128];	/* the local credential's name */
+	int	resumed;		/* 1 if the session was resumed */
+	int	handshake_done;		/* 1 once SEC_E_OK was returned */
+};
+
+secctx_status	 secctx_query_info(secctx_ctx *ctx, struct secctx_info *info);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
