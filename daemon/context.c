@@ -1,0 +1,294 @@
+/*
+ * The TLS state machine of one security context: OpenSSL over memory BIOs.
+ * Input is taken one whole TLS record at a time, so the bytes the context
+ * did not consume are always a suffix of the caller's input.  This file
+ * knows nothing of sockets or of the wire protocol.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include "secctxd.h"
+
+#define RECORD_HEADER_LEN	5
+/* The largest TLSCiphertext.length (RFC 5246 6.2.3). */
+#define RECORD_MAX_LEN		(16384 + 2048)
+
+struct tls_context {
+	SSL		*ssl;
+	BIO		*rbio;
+	BIO		*wbio;
+	struct cred	*cred;
+	enum direction	 dir;
+	int		 done;
+	unsigned char	*alpn;		/* server: supported list, wire format */
+	size_t		 alpn_len;
+	char		*target;
+};
+
+static int	context_index = -1;
+
+static int	alpn_select(SSL *, const unsigned char **, unsigned char *,
+		    const unsigned char *, unsigned int, void *);
+
+void
+context_global_init(void)
+{
+	context_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+void
+context_init_ssl_ctx(SSL_CTX *sctx, enum direction dir)
+{
+	if (dir == DIR_INBOUND)
+		SSL_CTX_set_alpn_select_cb(sctx, alpn_select, NULL);
+}
+
+/* RFC 7301 3.2: the server's preference wins; no overlap is fatal. */
+static int
+alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+    const unsigned char *in, unsigned int inlen, void *arg)
+{
+	struct tls_context	*c = SSL_get_ex_data(ssl, context_index);
+	unsigned char		*sel;
+
+	(void)arg;
+	if (c == NULL || c->alpn == NULL)
+		return (SSL_TLSEXT_ERR_NOACK);
+	if (SSL_select_next_proto(&sel, outlen, c->alpn, c->alpn_len, in,
+	    inlen) != OPENSSL_NPN_NEGOTIATED)
+		return (SSL_TLSEXT_ERR_ALERT_FATAL);
+	*out = sel;
+	return (SSL_TLSEXT_ERR_OK);
+}
+
+static secctx_status
+context_configure(struct tls_context *c, const struct ctx_params *p,
+    struct sc_err *err)
+{
+	SSL	*ssl = c->ssl;
+	int	 mode;
+
+	if ((p->min_version != 0 && !SSL_set_min_proto_version(ssl,
+	    p->min_version)) || (p->max_version != 0 &&
+	    !SSL_set_max_proto_version(ssl, p->max_version)))
+		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
+		    "unsupported protocol version bounds"));
+	if (c->dir == DIR_OUTBOUND) {
+		SSL_set_connect_state(ssl);
+		SSL_set_verify(ssl, SSL_VERIFY_PEER, NULL);
+		if (p->alpn != NULL && SSL_set_alpn_protos(ssl, p->alpn,
+		    p->alpn_len) != 0)
+			goto nomem;
+		if (p->target == NULL)
+			return (SEC_E_OK);
+		if ((c->target = strdup(p->target)) == NULL)
+			goto nomem;
+		/* An IP address is checked but never sent as SNI (RFC 6066). */
+		if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl),
+		    p->target) == 1)
+			return (SEC_E_OK);
+		if (!SSL_set_tlsext_host_name(ssl, p->target) ||
+		    !SSL_set1_host(ssl, p->target))
+			return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
+			    "target name '%s' is not a valid host name",
+			    p->target));
+		return (SEC_E_OK);
+	}
+	SSL_set_accept_state(ssl);
+	if (p->client_cert != 0) {
+		if (!c->cred->has_trust)
+			return (sc_seterr(err, SEC_E_NO_CREDENTIALS,
+			    "credential '%s' has no trust anchors to verify "
+			    "client certificates", c->cred->name));
+		mode = SSL_VERIFY_PEER;
+		if (p->client_cert == 2)
+			mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+		SSL_set_verify(ssl, mode, NULL);
+	}
+	if (p->alpn != NULL) {
+		if ((c->alpn = malloc(p->alpn_len)) == NULL)
+			goto nomem;
+		memcpy(c->alpn, p->alpn, p->alpn_len);
+		c->alpn_len = p->alpn_len;
+	}
+	return (SEC_E_OK);
+nomem:
+	return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY, "out of memory"));
+}
+
+secctx_status
+context_new(struct cred *cred, enum direction dir, const struct ctx_params *p,
+    struct tls_context **cp, struct sc_err *err)
+{
+	struct tls_context	*c;
+	SSL_CTX			*sctx;
+
+	if (cred_check_direction(cred, dir, err) != SEC_E_OK)
+		return (err->status);
+	sctx = dir == DIR_INBOUND ? cred->server_ctx : cred->client_ctx;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
+		    "out of memory"));
+	c->dir = dir;
+	c->cred = cred_ref(cred);
+	if ((c->ssl = SSL_new(sctx)) == NULL ||
+	    (c->rbio = BIO_new(BIO_s_mem())) == NULL ||
+	    (c->wbio = BIO_new(BIO_s_mem())) == NULL) {
+		BIO_free(c->rbio);
+		BIO_free(c->wbio);
+		c->rbio = c->wbio = NULL;
+		context_free(c);
+		return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
+		    "out of memory"));
+	}
+	BIO_set_mem_eof_return(c->rbio, -1);
+	SSL_set_bio(c->ssl, c->rbio, c->wbio);
+	SSL_set_ex_data(c->ssl, context_index, c);
+	if (context_configure(c, p, err) != SEC_E_OK) {
+		context_free(c);
+		return (err->status);
+	}
+	*cp = c;
+	return (SEC_E_OK);
+}
+
+enum record_state {
+	RECORD_WHOLE,
+	RECORD_PARTIAL,
+	RECORD_INVALID
+};
+
+/* Look at the record at the start of buf: whole, partial or not TLS. */
+static enum record_state
+record_take(const unsigned char *buf, size_t avail, size_t *reclen,
+    size_t *missing)
+{
+	size_t	len;
+
+	if (avail < RECORD_HEADER_LEN) {
+		*missing = RECORD_HEADER_LEN - avail;
+		return (RECORD_PARTIAL);
+	}
+	len = (size_t)buf[3] << 8 | buf[4];
+	if (buf[0] < 20 || buf[0] > 23 || buf[1] != 3 ||
+	    len > RECORD_MAX_LEN)
+		return (RECORD_INVALID);
+	if (avail < RECORD_HEADER_LEN + len) {
+		*missing = RECORD_HEADER_LEN + len - avail;
+		return (RECORD_PARTIAL);
+	}
+	*reclen = RECORD_HEADER_LEN + len;
+	return (RECORD_WHOLE);
+}
+
+static void
+context_output(struct tls_context *c, struct step_result *res)
+{
+	char	*p;
+	long	 n;
+
+	n = BIO_get_mem_data(c->wbio, &p);
+	res->out = n > 0 ? (const unsigned char *)p : NULL;
+	res->out_len = n > 0 ? (size_t)n : 0;
+}
+
+void
+context_output_done(struct tls_context *c)
+{
+	(void)BIO_reset(c->wbio);
+}
+
+secctx_status
+context_handshake(struct tls_context *c, const unsigned char *in, size_t len,
+    struct step_result *res, struct sc_err *err)
+{
+	size_t	off = 0, reclen = 0, missing = 0;
+	int	r, consumed = 0, invalid = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (c->done)
+		return (sc_seterr(err, SEC_E_OUT_OF_SEQUENCE,
+		    "the handshake is already complete"));
+	ERR_clear_error();
+	for (;;) {
+		r = SSL_do_handshake(c->ssl);
+		if (r == 1) {
+			c->done = 1;
+			break;
+		}
+		if (SSL_get_error(c->ssl, r) != SSL_ERROR_WANT_READ) {
+			context_output(c, res);
+			return (tls_error(c->ssl, err));
+		}
+		if (invalid) {
+			context_output(c, res);
+			return (sc_seterr(err, SEC_E_ILLEGAL_MESSAGE,
+			    "the input is not a TLS record"));
+		}
+		switch (record_take(in + off, len - off, &reclen, &missing)) {
+		case RECORD_WHOLE:
+			break;
+		case RECORD_INVALID:
+			/* Let OpenSSL see it and answer with an alert. */
+			reclen = len - off;
+			invalid = 1;
+			break;
+		case RECORD_PARTIAL:
+			goto out;
+		}
+		if (BIO_write(c->rbio, in + off, reclen) != (int)reclen)
+			return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
+			    "out of memory"));
+		off += reclen;
+		consumed = 1;
+	}
+out:
+	context_output(c, res);
+	res->extra = len - off;
+	if (c->done)
+		return (SEC_E_OK);
+	if (!consumed && res->out_len == 0) {
+		res->extra = 0;
+		res->missing = missing;
+		return (sc_seterr(err, SEC_E_INCOMPLETE_MESSAGE,
+		    "the input ends inside a TLS record: %zu more bytes needed",
+		    missing));
+	}
+	return (SEC_I_CONTINUE_NEEDED);
+}
+
+enum direction
+context_direction(const struct tls_context *c)
+{
+	return (c->dir);
+}
+
+const struct cred *
+context_cred(const struct tls_context *c)
+{
+	return (c->cred);
+}
+
+void
+context_free(struct tls_context *c)
+{
+	if (c == NULL)
+		return;
+	SSL_free(c->ssl);
+	cred_unref(c->cred);
+	free(c->alpn);
+	free(c->target);
+	free(c);
+}
+
+void
+context_info(struct tls_context *c, struct ctx_info *info)
+{
+	tls_info(c->ssl, info);
+	info->credential = c->cred->name;
+	info->handshake_done = c->done;
+}

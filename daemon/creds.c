@@ -1,0 +1,281 @@
+/*
+ * Credentials: a certificate chain, its private key and trust anchors,
+ * loaded once into one OpenSSL context per direction.  The private key is
+ * read into memory the daemon owns and the copy is cleansed after parsing.
+ */
+
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "secctxd.h"
+
+#define KEY_FILE_MAX	(256 * 1024)
+
+static const char *
+ssl_reason(void)
+{
+	unsigned long	e = ERR_peek_last_error();
+	const char	*r = ERR_reason_error_string(e);
+
+	ERR_clear_error();
+	return (r != NULL ? r : "unknown OpenSSL error");
+}
+
+static secctx_status
+load_chain(const char *path, X509 **leafp, STACK_OF(X509) **chainp,
+    struct sc_err *err)
+{
+	STACK_OF(X509)	*chain = NULL;
+	X509		*leaf = NULL, *x;
+	BIO		*bio;
+
+	if ((bio = BIO_new_file(path, "r")) == NULL)
+		return (sc_seterr(err, SEC_E_NO_CREDENTIALS, "%s: %s", path,
+		    strerror(errno)));
+	if ((leaf = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
+		sc_seterr(err, SEC_E_NO_CREDENTIALS,
+		    "%s: no PEM certificate: %s", path, ssl_reason());
+		goto out;
+	}
+	if ((chain = sk_X509_new_null()) == NULL)
+		goto nomem;
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		if (!sk_X509_push(chain, x)) {
+			X509_free(x);
+			goto nomem;
+		}
+	}
+	ERR_clear_error();	/* the end of the file */
+	*leafp = leaf;
+	*chainp = chain;
+	BIO_free(bio);
+	return (SEC_E_OK);
+nomem:
+	sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY, "%s: out of memory", path);
+out:
+	X509_free(leaf);
+	sk_X509_pop_free(chain, X509_free);
+	BIO_free(bio);
+	return (err->status);
+}
+
+static secctx_status
+load_key(const char *path, EVP_PKEY **keyp, struct sc_err *err)
+{
+	struct stat	 st;
+	unsigned char	*buf = NULL;
+	size_t		 len = 0;
+	ssize_t		 n;
+	BIO		*bio = NULL;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return (sc_seterr(err, SEC_E_NO_CREDENTIALS, "%s: %s", path,
+		    strerror(errno)));
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > KEY_FILE_MAX) {
+		sc_seterr(err, SEC_E_NO_CREDENTIALS,
+		    "%s: not a regular file of at most %d bytes", path,
+		    KEY_FILE_MAX);
+		goto out;
+	}
+	if ((buf = OPENSSL_secure_malloc(st.st_size + 1)) == NULL) {
+		sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY, "%s: out of memory",
+		    path);
+		goto out;
+	}
+	while (len < (size_t)st.st_size) {
+		n = read(fd, buf + len, st.st_size - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			sc_seterr(err, SEC_E_NO_CREDENTIALS, "%s: %s", path,
+			    n == 0 ? "short read" : strerror(errno));
+			goto out;
+		}
+		len += n;
+	}
+	if ((bio = BIO_new_mem_buf(buf, len)) == NULL ||
+	    (*keyp = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)) == NULL)
+		sc_seterr(err, SEC_E_NO_CREDENTIALS,
+		    "%s: no PEM private key: %s", path, ssl_reason());
+	else
+		sc_clearerr(err);
+out:
+	BIO_free(bio);
+	if (buf != NULL)
+		OPENSSL_secure_clear_free(buf, st.st_size + 1);
+	close(fd);
+	return (err->status);
+}
+
+static SSL_CTX *
+ssl_ctx_new(enum direction dir)
+{
+	SSL_CTX	*ctx;
+
+	ctx = SSL_CTX_new(dir == DIR_INBOUND ? TLS_server_method() :
+	    TLS_client_method());
+	if (ctx == NULL)
+		return (NULL);
+	context_init_ssl_ctx(ctx, dir);
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
+	    SSL_OP_CIPHER_SERVER_PREFERENCE);
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	return (ctx);
+}
+
+static secctx_status
+ctx_use_identity(SSL_CTX *ctx, X509 *leaf, STACK_OF(X509) *chain,
+    EVP_PKEY *key, const struct cred_source *src, struct sc_err *err)
+{
+	int	i;
+
+	if (SSL_CTX_use_certificate(ctx, leaf) != 1)
+		return (sc_seterr(err, SEC_E_NO_CREDENTIALS, "certificate: %s: "
+		    "%s", src->certificate, ssl_reason()));
+	for (i = 0; i < sk_X509_num(chain); i++) {
+		if (SSL_CTX_add1_chain_cert(ctx, sk_X509_value(chain, i)) != 1)
+			return (sc_seterr(err, SEC_E_NO_CREDENTIALS,
+			    "certificate: %s: %s", src->certificate,
+			    ssl_reason()));
+	}
+	if (SSL_CTX_use_PrivateKey(ctx, key) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1)
+		return (sc_seterr(err, SEC_E_NO_CREDENTIALS, "private_key: %s: "
+		    "%s", src->private_key, ssl_reason()));
+	return (SEC_E_OK);
+}
+
+static secctx_status
+ctx_use_trust(SSL_CTX *ctx, const struct cred_source *src, int server,
+    struct sc_err *err)
+{
+	STACK_OF(X509_NAME)	*names;
+
+	if (src->ca_file != NULL) {
+		if (SSL_CTX_load_verify_locations(ctx, src->ca_file,
+		    NULL) != 1)
+			return (sc_seterr(err, SEC_E_NO_CREDENTIALS,
+			    "ca_file: %s: %s", src->ca_file, ssl_reason()));
+		if (server) {
+			if ((names = SSL_load_client_CA_file(src->ca_file)) ==
+			    NULL)
+				return (sc_seterr(err, SEC_E_NO_CREDENTIALS,
+				    "ca_file: %s: %s", src->ca_file,
+				    ssl_reason()));
+			SSL_CTX_set_client_CA_list(ctx, names);
+		}
+	}
+	if (src->system_trust && SSL_CTX_set_default_verify_paths(ctx) != 1)
+		return (sc_seterr(err, SEC_E_NO_CREDENTIALS,
+		    "system_trust: %s", ssl_reason()));
+	return (SEC_E_OK);
+}
+
+static secctx_status
+cred_build(struct cred *c, const struct cred_source *src, struct sc_err *err)
+{
+	STACK_OF(X509)	*chain = NULL;
+	X509		*leaf = NULL;
+	EVP_PKEY	*key = NULL;
+
+	c->has_trust = src->ca_file != NULL || src->system_trust;
+	if (src->certificate != NULL) {
+		if (load_chain(src->certificate, &leaf, &chain, err) !=
+		    SEC_E_OK ||
+		    load_key(src->private_key, &key, err) != SEC_E_OK)
+			goto out;
+		if ((c->server_ctx = ssl_ctx_new(DIR_INBOUND)) == NULL)
+			goto nomem;
+		if (ctx_use_identity(c->server_ctx, leaf, chain, key, src,
+		    err) != SEC_E_OK ||
+		    ctx_use_trust(c->server_ctx, src, 1, err) != SEC_E_OK)
+			goto out;
+		SSL_CTX_set_session_id_context(c->server_ctx,
+		    (const unsigned char *)c->name, strlen(c->name));
+	}
+	if (c->has_trust || key != NULL) {
+		if ((c->client_ctx = ssl_ctx_new(DIR_OUTBOUND)) == NULL)
+			goto nomem;
+		if (key != NULL && ctx_use_identity(c->client_ctx, leaf, chain,
+		    key, src, err) != SEC_E_OK)
+			goto out;
+		if (ctx_use_trust(c->client_ctx, src, 0, err) != SEC_E_OK)
+			goto out;
+	}
+	sc_clearerr(err);
+	goto out;
+nomem:
+	sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+out:
+	X509_free(leaf);
+	sk_X509_pop_free(chain, X509_free);
+	EVP_PKEY_free(key);
+	return (err->status);
+}
+
+secctx_status
+cred_load(const struct cred_source *src, struct cred **credp,
+    struct sc_err *err)
+{
+	struct cred	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->name = strdup(src->name)) == NULL) {
+		free(c);
+		return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
+		    "out of memory"));
+	}
+	c->refs = 1;
+	if (cred_build(c, src, err) != SEC_E_OK) {
+		cred_unref(c);
+		return (err->status);
+	}
+	*credp = c;
+	return (SEC_E_OK);
+}
+
+struct cred *
+cred_ref(struct cred *c)
+{
+	c->refs++;
+	return (c);
+}
+
+void
+cred_unref(struct cred *c)
+{
+	if (c == NULL || --c->refs > 0)
+		return;
+	SSL_CTX_free(c->server_ctx);
+	SSL_CTX_free(c->client_ctx);
+	free(c->uids);
+	free(c->gids);
+	free(c->name);
+	free(c);
+}
+
+secctx_status
+cred_check_direction(const struct cred *c, enum direction dir,
+    struct sc_err *err)
+{
+	if (dir == DIR_INBOUND && c->server_ctx == NULL)
+		return (sc_seterr(err, SEC_E_NO_CREDENTIALS,
+		    "credential '%s' has no certificate and key for the "
+		    "inbound direction", c->name));
+	if (dir == DIR_OUTBOUND && !c->has_trust)
+		return (sc_seterr(err, SEC_E_NO_CREDENTIALS,
+		    "credential '%s' has no trust anchors to verify servers",
+		    c->name));
+	return (SEC_E_OK);
+}

@@ -1,0 +1,143 @@
+/* secctxd: arguments, signals, start and clean stop. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/ssl.h>
+
+#include "secctxd.h"
+
+#define SD_LISTEN_FDS_START	3
+
+struct event_base	*base;
+struct config		*config;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: %s [-tv] [-c config] [-s socket]\n",
+	    SECCTXD_NAME);
+	exit(2);
+}
+
+/* The socket passed by systemd socket activation, or -1. */
+static int
+listen_fd_from_systemd(void)
+{
+	const char	*pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	int		 fd = SD_LISTEN_FDS_START, flags;
+
+	if (pid == NULL || fds == NULL || atol(pid) != (long)getpid())
+		return (-1);
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (atoi(fds) != 1) {
+		log_warn("LISTEN_FDS=%s: expected exactly one socket", fds);
+		if (atoi(fds) < 1)
+			return (-1);
+	}
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+		return (-1);
+	return (fd);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	(void)arg;
+	log_info("signal %d: stopping", (int)sig);
+	event_base_loopexit(base, NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char	*config_path = SECCTXD_CONFIG, *socket_path = NULL;
+	struct event	*ev_term, *ev_int;
+	struct sc_err	 err;
+	int		 ch, check = 0, verbose = 0, fd;
+
+	while ((ch = getopt(argc, argv, "c:s:tv")) != -1) {
+		switch (ch) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 's':
+			socket_path = optarg;
+			break;
+		case 't':
+			check = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init(verbose);
+	signal(SIGPIPE, SIG_IGN);
+	OPENSSL_init_ssl(0, NULL);
+	context_global_init();
+
+	if (config_load(config_path, &config, &err) != SEC_E_OK) {
+		fprintf(stderr, "%s: %s\n", SECCTXD_NAME, err.msg);
+		return (1);
+	}
+	if (check) {
+		printf("%s: configuration OK: %zu credentials\n", config_path,
+		    config->ncreds);
+		config_free(config);
+		return (0);
+	}
+	if (socket_path == NULL)
+		socket_path = config->socket_path;
+
+	if ((base = event_base_new()) == NULL) {
+		fprintf(stderr, "%s: cannot create the event loop\n",
+		    SECCTXD_NAME);
+		return (1);
+	}
+	if ((fd = listen_fd_from_systemd()) != -1)
+		socket_path = "socket from systemd";
+	else if ((fd = server_listen(socket_path, config->socket_mode,
+	    &err)) == -1) {
+		fprintf(stderr, "%s: %s\n", SECCTXD_NAME, err.msg);
+		return (1);
+	}
+	if (server_start(base, fd, &err) != 0) {
+		fprintf(stderr, "%s: %s\n", SECCTXD_NAME, err.msg);
+		return (1);
+	}
+	ev_term = evsignal_new(base, SIGTERM, signal_cb, NULL);
+	ev_int = evsignal_new(base, SIGINT, signal_cb, NULL);
+	if (ev_term == NULL || ev_int == NULL || evsignal_add(ev_term,
+	    NULL) != 0 || evsignal_add(ev_int, NULL) != 0) {
+		fprintf(stderr, "%s: cannot handle signals\n", SECCTXD_NAME);
+		return (1);
+	}
+	log_info("%s %s: listening on %s with %zu credentials", SECCTXD_NAME,
+	    SECCTXD_VERSION, socket_path, config->ncreds);
+
+	event_base_dispatch(base);
+
+	server_stop();
+	conn_close_all();
+	event_free(ev_term);
+	event_free(ev_int);
+	config_free(config);
+	event_base_free(base);
+	log_info("stopped");
+	return (0);
+}

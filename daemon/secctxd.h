@@ -1,0 +1,207 @@
+/* secctxd: the types and functions shared by the daemon's files. */
+#ifndef SECCTXD_H
+#define SECCTXD_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+#include <openssl/ssl.h>
+
+#include "error.h"
+
+#define SECCTXD_NAME		"secctxd"
+#define SECCTXD_VERSION		"0.1.0"
+#define SECCTXD_CONFIG		"/etc/secctx/secctxd.json"
+#define SECCTXD_SOCKET		"/run/secctxd/secctxd.sock"
+
+/* log.c */
+void	log_init(int verbose);
+void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_err(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* The identity of a connected client, from SO_PEERCRED. */
+struct peer {
+	pid_t	pid;
+	uid_t	uid;
+	gid_t	gid;
+};
+
+enum direction {
+	DIR_OUTBOUND = 1,	/* client side: initialize */
+	DIR_INBOUND = 2		/* server side: accept */
+};
+
+/* creds.c: a named credential, loaded once. */
+struct cred {
+	char		*name;
+	SSL_CTX		*server_ctx;	/* NULL without certificate and key */
+	SSL_CTX		*client_ctx;	/* NULL without trust anchors */
+	int		 has_trust;	/* ca_file or system_trust given */
+	uid_t		*uids;
+	size_t		 nuids;
+	gid_t		*gids;
+	size_t		 ngids;
+	int		 refs;
+};
+
+struct cred_source {
+	const char	*name;
+	const char	*certificate;
+	const char	*private_key;
+	const char	*ca_file;
+	int		 system_trust;
+};
+
+secctx_status	 cred_load(const struct cred_source *, struct cred **,
+		    struct sc_err *);
+struct cred	*cred_ref(struct cred *);
+void		 cred_unref(struct cred *);
+secctx_status	 cred_check_direction(const struct cred *, enum direction,
+		    struct sc_err *);
+
+/* config.c */
+struct config {
+	char		*socket_path;
+	mode_t		 socket_mode;
+	struct cred	**creds;
+	size_t		 ncreds;
+};
+
+secctx_status	 config_load(const char *path, struct config **,
+		    struct sc_err *);
+void		 config_free(struct config *);
+struct cred	*config_find_cred(const struct config *, const char *name);
+
+/* policy.c */
+int		 policy_may_use(const struct cred *, const struct peer *);
+
+/* context.c: the TLS state machine.  It knows no sockets and no JSON. */
+struct tls_context;
+
+struct ctx_params {
+	const char		*target;
+	const unsigned char	*alpn;		/* wire format, or NULL */
+	size_t			 alpn_len;
+	int			 min_version;	/* 0 or TLS1_2_VERSION, ... */
+	int			 max_version;
+	int			 client_cert;	/* 0 none, 1 optional, 2 required */
+};
+
+struct step_result {
+	const unsigned char	*out;		/* bytes to send, owned by ctx */
+	size_t			 out_len;
+	size_t			 extra;
+	size_t			 missing;
+};
+
+struct ctx_info {
+	const char	*protocol;
+	const char	*cipher;
+	const char	*cipher_iana;
+	const char	*group;
+	const char	*signature;
+	char		 peer_subject[512];
+	char		 peer_issuer[512];
+	char		 alpn[256];
+	const char	*sni;
+	const char	*credential;
+	int		 resumed;
+	int		 handshake_done;
+};
+
+secctx_status	 context_new(struct cred *, enum direction,
+		    const struct ctx_params *, struct tls_context **,
+		    struct sc_err *);
+secctx_status	 context_handshake(struct tls_context *, const unsigned char *,
+		    size_t, struct step_result *, struct sc_err *);
+void		 context_output_done(struct tls_context *);
+enum direction	 context_direction(const struct tls_context *);
+const struct cred *context_cred(const struct tls_context *);
+void		 context_info(struct tls_context *, struct ctx_info *);
+void		 context_free(struct tls_context *);
+void		 context_global_init(void);
+void		 context_init_ssl_ctx(SSL_CTX *, enum direction);
+
+/* tls-error.c: an OpenSSL failure as an SSPI status and message. */
+secctx_status	 tls_error(SSL *, struct sc_err *);
+
+/* tls-info.c: what a TLS connection negotiated. */
+void		 tls_info(SSL *, struct ctx_info *);
+
+/* handles.c: the handles one connection holds. */
+enum handle_type {
+	HANDLE_CRED = 1,
+	HANDLE_CTX = 2
+};
+
+struct handle_slot {
+	uint64_t	 key;	/* 0: empty; 1: deleted */
+	int		 type;
+	void		*ptr;
+};
+
+struct handles {
+	struct handle_slot	*slots;
+	size_t			 cap;
+	size_t			 used;	/* live and deleted slots */
+	size_t			 count;	/* live slots */
+};
+
+void		 handles_init(struct handles *);
+int		 handles_add(struct handles *, int type, void *, uint64_t *);
+void		*handles_get(struct handles *, uint64_t, int type);
+void		*handles_remove(struct handles *, uint64_t, int type);
+void		 handles_clear(struct handles *,
+		    void (*)(int type, void *));
+
+/* A credential handle: the credential and the direction acquired for. */
+struct cred_handle {
+	struct cred	*cred;
+	enum direction	 direction;
+};
+
+/* conn.c: one connected client. */
+struct conn {
+	uint64_t		 serial;
+	struct peer		 peer;
+	struct bufferevent	*bev;
+	struct handles		 handles;
+	int			 hello_done;
+	int			 closing;
+	TAILQ_ENTRY(conn)	 entry;
+};
+
+void		 conn_accept(int fd, const struct peer *);
+void		 conn_close_all(void);
+int		 conn_send(struct conn *, json_t *hdr, const void *payload,
+		    size_t plen);
+void		 conn_close_after_write(struct conn *);
+
+/* dispatch.c: the operations table. */
+struct request {
+	json_t			*hdr;
+	int64_t			 id;
+	const char		*op;
+	const unsigned char	*payload;
+	size_t			 plen;
+};
+
+void		 dispatch(struct conn *, struct request *);
+void		 dispatch_error(struct conn *, int64_t id, const struct sc_err *);
+
+/* server.c */
+int		 server_listen(const char *path, mode_t mode, struct sc_err *);
+int		 server_start(struct event_base *, int fd, struct sc_err *);
+void		 server_stop(void);
+
+/* main.c */
+extern struct event_base	*base;
+extern struct config		*config;
+
+#endif

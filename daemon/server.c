@@ -1,0 +1,116 @@
+/*
+ * The listening socket: created from a path or received from systemd, and
+ * the accept loop that identifies each caller by SO_PEERCRED.
+ */
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/listener.h>
+
+#include "secctxd.h"
+
+static struct evconnlistener	*listener;
+static char			*server_path;	/* socket file we made */
+
+int
+server_listen(const char *path, mode_t mode, struct sc_err *err)
+{
+	struct sockaddr_un	 sun;
+	struct stat		 st;
+	int			 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		sc_seterr(err, SEC_E_INVALID_PARAMETER,
+		    "socket path %s is too long", path);
+		return (-1);
+	}
+	strcpy(sun.sun_path, path);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			sc_seterr(err, SEC_E_INVALID_PARAMETER,
+			    "%s exists and is not a socket", path);
+			return (-1);
+		}
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    chmod(path, mode) == -1 || listen(fd, SOMAXCONN) == -1) {
+		sc_seterr(err, SEC_E_INTERNAL_ERROR, "socket %s: %s", path,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return (-1);
+	}
+	if ((server_path = strdup(path)) == NULL) {
+		sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+static void
+server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct ucred	uc;
+	struct peer	peer;
+	socklen_t	len = sizeof(uc);
+
+	(void)l;
+	(void)sa;
+	(void)salen;
+	(void)arg;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1) {
+		log_warn("accept: SO_PEERCRED: %s", strerror(errno));
+		close(fd);
+		return;
+	}
+	peer.pid = uc.pid;
+	peer.uid = uc.uid;
+	peer.gid = uc.gid;
+	conn_accept(fd, &peer);
+}
+
+static void
+server_error_cb(struct evconnlistener *l, void *arg)
+{
+	(void)l;
+	(void)arg;
+	log_err("accept: %s", strerror(errno));
+}
+
+int
+server_start(struct event_base *evb, int fd, struct sc_err *err)
+{
+	listener = evconnlistener_new(evb, server_accept_cb, NULL,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	if (listener == NULL) {
+		sc_seterr(err, SEC_E_INTERNAL_ERROR, "cannot listen: %s",
+		    strerror(errno));
+		return (-1);
+	}
+	evconnlistener_set_error_cb(listener, server_error_cb);
+	return (0);
+}
+
+void
+server_stop(void)
+{
+	if (listener != NULL)
+		evconnlistener_free(listener);
+	listener = NULL;
+	if (server_path != NULL)
+		unlink(server_path);
+	free(server_path);
+	server_path = NULL;
+}
