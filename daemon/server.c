@@ -16,6 +16,7 @@
 #include "secctxd.h"
 
 static struct evconnlistener	*listener;
+static struct event		*resume_ev;	/* re-enables accept */
 static char			*server_path;	/* socket file we made */
 
 int
@@ -82,11 +83,24 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 }
 
 static void
+server_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	evconnlistener_enable(listener);
+}
+
+/* Out of descriptors or memory: pause accepting for a second. */
+static void
 server_error_cb(struct evconnlistener *l, void *arg)
 {
-	(void)l;
+	struct timeval	tv = { 1, 0 };
+
 	(void)arg;
-	log_err("accept: %s", strerror(errno));
+	log_err("accept: %s; pausing for a second", strerror(errno));
+	evconnlistener_disable(l);
+	evtimer_add(resume_ev, &tv);
 }
 
 int
@@ -99,6 +113,10 @@ server_start(struct event_base *evb, int fd, struct sc_err *err)
 		    strerror(errno));
 		return (-1);
 	}
+	if ((resume_ev = evtimer_new(evb, server_resume_cb, NULL)) == NULL) {
+		sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+		return (-1);
+	}
 	evconnlistener_set_error_cb(listener, server_error_cb);
 	return (0);
 }
@@ -106,6 +124,9 @@ server_start(struct event_base *evb, int fd, struct sc_err *err)
 void
 server_stop(void)
 {
+	if (resume_ev != NULL)
+		event_free(resume_ev);
+	resume_ev = NULL;
 	if (listener != NULL)
 		evconnlistener_free(listener);
 	listener = NULL;
