@@ -79,11 +79,13 @@ tls_info(SSL *ssl, struct ctx_info *info)
 	info->cipher = cipher != NULL ? SSL_CIPHER_get_name(cipher) : "";
 	s = cipher != NULL ? SSL_CIPHER_standard_name(cipher) : NULL;
 	info->cipher_iana = s != NULL ? s : "";
-	group = SSL_get_negotiated_group(ssl);
-	s = group != NID_undef && group != 0 ?
-	    SSL_group_to_name(ssl, group) : NULL;
+	/* These read the session, which a failed handshake may lack. */
+	group = SSL_is_init_finished(ssl) ? SSL_get_negotiated_group(ssl) :
+	    NID_undef;
+	s = group != NID_undef ? SSL_group_to_name(ssl, group) : NULL;
 	info->group = s != NULL ? s : "";
-	info->signature = peer_signature(ssl);
+	info->signature = SSL_is_init_finished(ssl) ? peer_signature(ssl) :
+	    "";
 	if ((peer = SSL_get0_peer_certificate(ssl)) != NULL) {
 		name_string(X509_get_subject_name(peer), info->peer_subject,
 		    sizeof(info->peer_subject));

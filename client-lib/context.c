@@ -1,0 +1,443 @@
+/*
+ * Credentials and security contexts: each call is one request to the daemon
+ * (PROTOCOL.md); the library objects only hold the connection and the
+ * daemon's handle.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "msg.h"
+
+/* The longest ALPN protocol name (RFC 7301). */
+#define ALPN_MAX_LEN	255
+
+static secctx_status
+invalid(const char *what)
+{
+	return (client_seterr(SEC_E_INVALID_PARAMETER, "%s", what));
+}
+
+static secctx_status
+no_memory(void)
+{
+	return (client_seterr(SEC_E_INSUFFICIENT_MEMORY,
+	    "cannot build the request"));
+}
+
+/* A response that lacks what the operation promises. */
+static secctx_status
+bad_reply(const char *op, const struct sc_err *err)
+{
+	return (client_seterr(SEC_E_INTERNAL_ERROR,
+	    "invalid '%s' response from secctxd: %s", op, err->msg));
+}
+
+/* Set a string field; a value that is not UTF-8 cannot travel in JSON. */
+static secctx_status
+put_string(json_t *req, const char *key, const char *value)
+{
+	json_t	*v;
+
+	if ((v = json_string(value)) == NULL)
+		return (client_seterr(SEC_E_INVALID_PARAMETER,
+		    "'%s' is not valid UTF-8", key));
+	if (json_object_set_new(req, key, v) != 0)
+		return (no_memory());
+	return (SEC_E_OK);
+}
+
+static secctx_status
+put_handle(json_t *req, const char *key, uint64_t handle)
+{
+	if (msg_set_handle(req, key, handle) != 0)
+		return (no_memory());
+	return (SEC_E_OK);
+}
+
+/* A request carrying one handle, e.g. {"ctx": "..."}. */
+static secctx_status
+simple_request(secctx_conn *conn, const char *op, const char *key,
+    uint64_t handle, struct conn_reply *reply)
+{
+	json_t		*req;
+	secctx_status	 st;
+
+	memset(reply, 0, sizeof(*reply));
+	if ((req = json_object()) == NULL)
+		return (no_memory());
+	if ((st = put_handle(req, key, handle)) == SEC_E_OK)
+		st = conn_request(conn, op, req, NULL, 0, reply);
+	json_decref(req);
+	return (st);
+}
+
+secctx_status
+secctx_cred_acquire(secctx_conn *conn, const char *name,
+    enum secctx_direction direction, secctx_cred **credp)
+{
+	struct conn_reply	 reply;
+	struct sc_err		 err;
+	secctx_cred		*cred = NULL;
+	json_t			*req = NULL;
+	const char		*dir;
+	secctx_status		 st;
+
+	memset(&reply, 0, sizeof(reply));
+	if (credp == NULL || conn == NULL || name == NULL)
+		return (invalid("no connection, name or credential pointer"));
+	*credp = NULL;
+	if (direction == SECCTX_OUTBOUND)
+		dir = "outbound";
+	else if (direction == SECCTX_INBOUND)
+		dir = "inbound";
+	else
+		return (invalid("the direction must be inbound or outbound"));
+	if ((cred = calloc(1, sizeof(*cred))) == NULL ||
+	    (req = json_pack("{s:s}", "direction", dir)) == NULL) {
+		st = no_memory();
+		goto out;
+	}
+	if ((st = put_string(req, "name", name)) != SEC_E_OK)
+		goto out;
+	st = conn_request(conn, "acquire_credentials", req, NULL, 0, &reply);
+	if (SECCTX_FAILED(st))
+		goto out;
+	if (msg_get_handle(reply.hdr, "cred", MSG_REQUIRED, &cred->handle,
+	    &err) != SEC_E_OK) {
+		st = bad_reply("acquire_credentials", &err);
+		goto out;
+	}
+	conn_ref(conn);
+	cred->conn = conn;
+	*credp = cred;
+	cred = NULL;
+out:
+	conn_reply_free(&reply);
+	json_decref(req);
+	free(cred);
+	return (st);
+}
+
+secctx_status
+secctx_cred_free(secctx_cred *cred)
+{
+	struct conn_reply	reply;
+	secctx_status		st;
+
+	if (cred == NULL)
+		return (SEC_E_OK);
+	st = simple_request(cred->conn, "free_credentials", "cred",
+	    cred->handle, &reply);
+	conn_reply_free(&reply);
+	conn_unref(cred->conn);
+	free(cred);
+	return (st);
+}
+
+/* "TLSv1.2" or "TLSv1.3" for a version bound; nothing for the default. */
+static secctx_status
+put_version(json_t *req, const char *key, enum secctx_version version)
+{
+	switch (version) {
+	case SECCTX_VERSION_DEFAULT:
+		return (SEC_E_OK);
+	case SECCTX_TLS1_2:
+		return (put_string(req, key, "TLSv1.2"));
+	case SECCTX_TLS1_3:
+		return (put_string(req, key, "TLSv1.3"));
+	}
+	return (client_seterr(SEC_E_INVALID_PARAMETER,
+	    "%s: unknown TLS version 0x%04x", key, (unsigned int)version));
+}
+
+static secctx_status
+put_alpn(json_t *req, const char *const *alpn, size_t count)
+{
+	json_t		*list;
+	size_t		 i, len;
+
+	if (count == 0)
+		return (SEC_E_OK);
+	if (alpn == NULL || count > MSG_MAX_LIST)
+		return (client_seterr(SEC_E_INVALID_PARAMETER,
+		    "alpn: give 1 to %d protocols", MSG_MAX_LIST));
+	if ((list = json_array()) == NULL ||
+	    json_object_set_new(req, "alpn", list) != 0)
+		return (no_memory());
+	for (i = 0; i < count; i++) {
+		len = alpn[i] != NULL ? strlen(alpn[i]) : 0;
+		if (len == 0 || len > ALPN_MAX_LEN)
+			return (client_seterr(SEC_E_INVALID_PARAMETER,
+			    "alpn: protocol %zu must be 1 to %d bytes", i,
+			    ALPN_MAX_LEN));
+		if (json_array_append_new(list, json_string(alpn[i])) != 0)
+			return (client_seterr(SEC_E_INVALID_PARAMETER,
+			    "alpn: protocol %zu is not valid UTF-8", i));
+	}
+	return (SEC_E_OK);
+}
+
+static secctx_status
+put_client_cert(json_t *req, enum secctx_client_cert cc)
+{
+	switch (cc) {
+	case SECCTX_CLIENT_CERT_NONE:
+		return (put_string(req, "client_cert", "none"));
+	case SECCTX_CLIENT_CERT_OPTIONAL:
+		return (put_string(req, "client_cert", "optional"));
+	case SECCTX_CLIENT_CERT_REQUIRED:
+		return (put_string(req, "client_cert", "required"));
+	}
+	return (invalid("client_cert must be none, optional or required"));
+}
+
+/* The first call's options: target (initialize) or client_cert (accept). */
+static secctx_status
+put_options(json_t *req, int accept, const struct secctx_options *o)
+{
+	secctx_status	st;
+
+	if (o == NULL)
+		return (SEC_E_OK);
+	if (!accept && o->target != NULL &&
+	    (st = put_string(req, "target", o->target)) != SEC_E_OK)
+		return (st);
+	if ((st = put_alpn(req, o->alpn, o->alpn_count)) != SEC_E_OK ||
+	    (st = put_version(req, "min_version", o->min_version)) != SEC_E_OK ||
+	    (st = put_version(req, "max_version", o->max_version)) != SEC_E_OK)
+		return (st);
+	if (accept)
+		return (put_client_cert(req, o->client_cert));
+	return (SEC_E_OK);
+}
+
+/* Build an initialize or accept request. */
+static secctx_status
+step_request(int accept, secctx_cred *cred, secctx_ctx *ctx,
+    const struct secctx_options *options, json_t **reqp)
+{
+	json_t		*req;
+	secctx_status	 st;
+
+	if ((*reqp = req = json_object()) == NULL)
+		return (no_memory());
+	if (cred != NULL && ctx != NULL && cred->conn != ctx->conn)
+		return (client_seterr(SEC_E_WRONG_CREDENTIAL_HANDLE,
+		    "the credential and the context belong to different "
+		    "connections"));
+	if (cred != NULL && (st = put_handle(req, "cred",
+	    cred->handle)) != SEC_E_OK)
+		return (st);
+	if (ctx != NULL)
+		return (put_handle(req, "ctx", ctx->handle));
+	return (put_options(req, accept, options));
+}
+
+/*
+ * Fill the token from a response and, on the first call, create the context
+ * object for the handle the daemon returned.
+ */
+static secctx_status
+step_reply(const char *op, secctx_conn *conn, secctx_ctx **ctxp,
+    secctx_status st, struct conn_reply *reply, struct secctx_token *token)
+{
+	struct sc_err	 err;
+	int64_t		 extra = 0, missing = 0;
+	uint64_t	 handle = 0;
+	int		 created;
+
+	if (msg_get_int(reply->hdr, "extra", MSG_OPTIONAL, 0,
+	    (int64_t)token->in_len, &extra, &err) != SEC_E_OK ||
+	    msg_get_int(reply->hdr, "missing", MSG_OPTIONAL, 0, INT64_MAX,
+	    &missing, &err) != SEC_E_OK ||
+	    msg_get_handle(reply->hdr, "ctx", MSG_OPTIONAL, &handle,
+	    &err) != SEC_E_OK)
+		return (bad_reply(op, &err));
+	/* Without an error, or while waiting for input, the context lives. */
+	created = *ctxp == NULL &&
+	    (!SECCTX_FAILED(st) || st == SEC_E_INCOMPLETE_MESSAGE);
+	if (created && handle == 0 && st != SEC_E_INCOMPLETE_MESSAGE) {
+		sc_seterr(&err, st, "field 'ctx' is missing");
+		return (bad_reply(op, &err));
+	}
+	if (created && handle != 0) {
+		if ((*ctxp = calloc(1, sizeof(**ctxp))) == NULL)
+			return (no_memory());
+		conn_ref(conn);
+		(*ctxp)->conn = conn;
+		(*ctxp)->handle = handle;
+	}
+	token->out = reply->payload;
+	token->out_len = reply->payload_len;
+	reply->payload = NULL;
+	token->extra = extra;
+	token->missing = missing;
+	return (st);
+}
+
+/* Release the context object; delete it in the daemon unless it was. */
+static void
+context_lost(secctx_ctx **ctxp, int deleted)
+{
+	struct conn_reply	reply;
+	char			saved[CLIENT_ERRLEN];
+
+	if (!deleted) {
+		client_error_save(saved);
+		(void)simple_request((*ctxp)->conn, "delete_context", "ctx",
+		    (*ctxp)->handle, &reply);
+		conn_reply_free(&reply);
+		client_error_restore(saved);
+	}
+	conn_unref((*ctxp)->conn);
+	free(*ctxp);
+	*ctxp = NULL;
+}
+
+static secctx_status
+context_step(int accept, secctx_cred *cred, secctx_ctx **ctxp,
+    const struct secctx_options *options, struct secctx_token *token)
+{
+	const char		*op = accept ? "accept" : "initialize";
+	struct conn_reply	 reply;
+	secctx_conn		*conn;
+	json_t			*req = NULL;
+	secctx_status		 st;
+	int			 deleted = 0;
+
+	memset(&reply, 0, sizeof(reply));
+	if (ctxp == NULL || token == NULL ||
+	    (token->in == NULL && token->in_len > 0))
+		return (invalid("no context pointer, token or input"));
+	token->out = NULL;
+	token->out_len = token->extra = token->missing = 0;
+	if (cred == NULL && *ctxp == NULL)
+		return (invalid("a credential is needed to create a context"));
+	conn = *ctxp != NULL ? (*ctxp)->conn : cred->conn;
+	if ((st = step_request(accept, cred, *ctxp, options,
+	    &req)) != SEC_E_OK)
+		goto out;
+	st = conn_request(conn, op, req, token->in, token->in_len, &reply);
+	if (reply.hdr == NULL)
+		goto out;
+	deleted = SECCTX_FAILED(st);
+	st = step_reply(op, conn, ctxp, st, &reply, token);
+out:
+	if (SECCTX_FAILED(st) && st != SEC_E_INCOMPLETE_MESSAGE &&
+	    *ctxp != NULL)
+		context_lost(ctxp, deleted);
+	conn_reply_free(&reply);
+	json_decref(req);
+	return (st);
+}
+
+secctx_status
+secctx_initialize(secctx_cred *cred, secctx_ctx **ctxp,
+    const struct secctx_options *options, struct secctx_token *token)
+{
+	return (context_step(0, cred, ctxp, options, token));
+}
+
+secctx_status
+secctx_accept(secctx_cred *cred, secctx_ctx **ctxp,
+    const struct secctx_options *options, struct secctx_token *token)
+{
+	return (context_step(1, cred, ctxp, options, token));
+}
+
+secctx_status
+secctx_delete(secctx_ctx *ctx)
+{
+	struct conn_reply	reply;
+	secctx_status		st;
+
+	if (ctx == NULL)
+		return (SEC_E_OK);
+	st = simple_request(ctx->conn, "delete_context", "ctx", ctx->handle,
+	    &reply);
+	conn_reply_free(&reply);
+	conn_unref(ctx->conn);
+	free(ctx);
+	return (st);
+}
+
+/* The string fields of query_context and where they go. */
+#define INFO_FIELD(f) { #f, offsetof(struct secctx_info, f), \
+	sizeof(((struct secctx_info *)0)->f) }
+static const struct info_field {
+	const char	*key;
+	size_t		 offset;
+	size_t		 size;
+} info_fields[] = {
+	INFO_FIELD(protocol),
+	INFO_FIELD(cipher),
+	INFO_FIELD(cipher_iana),
+	INFO_FIELD(group),
+	INFO_FIELD(signature),
+	INFO_FIELD(peer_subject),
+	INFO_FIELD(peer_issuer),
+	INFO_FIELD(alpn),
+	INFO_FIELD(sni),
+	INFO_FIELD(credential),
+};
+#undef INFO_FIELD
+
+/* Copy src into dst of size bytes, truncating at a UTF-8 boundary. */
+static void
+info_copy(char *dst, size_t size, const char *src)
+{
+	size_t	len = strlen(src);
+
+	if (len >= size) {
+		len = size - 1;
+		while (len > 0 && ((unsigned char)src[len] & 0xc0) == 0x80)
+			len--;
+	}
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
+static secctx_status
+info_fill(const json_t *hdr, struct secctx_info *info)
+{
+	const struct info_field	*f;
+	const char		*s;
+	struct sc_err		 err;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(info_fields) / sizeof(info_fields[0]); i++) {
+		f = &info_fields[i];
+		s = "";
+		if (msg_get_string(hdr, f->key, MSG_OPTIONAL, SIZE_MAX, &s,
+		    &err) != SEC_E_OK)
+			return (bad_reply("query_context", &err));
+		info_copy((char *)info + f->offset, f->size, s);
+	}
+	if (msg_get_bool(hdr, "resumed", &info->resumed, &err) != SEC_E_OK ||
+	    msg_get_bool(hdr, "handshake_done", &info->handshake_done,
+	    &err) != SEC_E_OK)
+		return (bad_reply("query_context", &err));
+	return (SEC_E_OK);
+}
+
+secctx_status
+secctx_query_info(secctx_ctx *ctx, struct secctx_info *info)
+{
+	struct conn_reply	reply;
+	secctx_status		st;
+
+	if (ctx == NULL || info == NULL)
+		return (invalid("no context or info structure"));
+	memset(info, 0, sizeof(*info));
+	st = simple_request(ctx->conn, "query_context", "ctx", ctx->handle,
+	    &reply);
+	if (!SECCTX_FAILED(st) && (st = info_fill(reply.hdr,
+	    info)) != SEC_E_OK)
+		memset(info, 0, sizeof(*info));
+	conn_reply_free(&reply);
+	return (st);
+}

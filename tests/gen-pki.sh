@@ -1,0 +1,127 @@
+#!/bin/sh
+#
+# gen-pki.sh DIR: generate a throwaway test PKI into DIR with the openssl CLI.
+#
+# Used by the integration tests and by the demo.  DIR is created if needed;
+# the files below are overwritten, nothing else in DIR is touched.  Keys are
+# unencrypted PEM, mode 0600; certificates are PEM, mode 0644.
+#
+#   ca.pem, ca.key                  root CA "secctx test CA" (EC P-256)
+#   server.pem, server.key          CN=localhost, SAN DNS:localhost,
+#                                   IP:127.0.0.1, serverAuth (EC P-256),
+#                                   issued by the CA: the file holds the
+#                                   leaf certificate only
+#   server-rsa.pem, server-rsa.key  the same names with an RSA-2048 key
+#   client.pem, client.key          CN=secctx test client, clientAuth (EC)
+#   expired.pem, expired.key        CN=localhost, SAN as server.pem, issued
+#                                   by the CA, valid 2020-01-01..2021-01-01
+#   other-ca.pem, other-ca.key      an unrelated root CA "other CA"
+#   other-server.pem, other-server.key
+#                                   CN=localhost, SAN as server.pem, issued
+#                                   by "other CA"
+#
+# Validity of the valid certificates: 10 years (CAs), 825 days (leaves).
+#
+set -eu
+
+if [ $# -ne 1 ]; then
+	echo "usage: $0 DIR" >&2
+	exit 2
+fi
+dir=$1
+mkdir -p "$dir"
+cd "$dir"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/gen-pki.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+# One self-contained configuration, so the system's openssl.cnf plays no role.
+cat >"$tmp/openssl.cnf" <<EOF
+[req]
+distinguished_name = req_dn
+prompt = no
+[req_dn]
+CN = unused
+
+[ca_ext]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+
+[server_ext]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
+[server_rsa_ext]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
+[client_ext]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
+# 'openssl ca' is the only way OpenSSL 3.0 sets an arbitrary notBefore.
+[ca]
+default_ca = past_ca
+[past_ca]
+database = $tmp/index.txt
+new_certs_dir = $tmp
+serial = $tmp/serial
+default_md = sha256
+policy = past_policy
+unique_subject = no
+email_in_dn = no
+[past_policy]
+commonName = supplied
+EOF
+export OPENSSL_CONF="$tmp/openssl.cnf"
+
+ec="-newkey ec -pkeyopt ec_paramgen_curve:P-256"
+rsa="-newkey rsa:2048"
+
+# selfsigned NAME CN: a root CA.
+selfsigned() {
+	(umask 077; openssl req -x509 -new $ec -nodes -sha256 -days 3650 \
+	    -subj "/CN=$2" -extensions ca_ext -keyout "$1.key" \
+	    -out "$1.pem" 2>/dev/null)
+}
+
+# issue NAME CN CA EXT KEYSPEC: a leaf issued by CA.pem/CA.key.
+issue() {
+	(umask 077; openssl req -new $5 -nodes -subj "/CN=$2" \
+	    -keyout "$1.key" -out "$tmp/$1.csr" 2>/dev/null)
+	openssl x509 -req -in "$tmp/$1.csr" -CA "$3.pem" -CAkey "$3.key" \
+	    -set_serial "0x$(openssl rand -hex 8)" -days 825 -sha256 \
+	    -extfile "$OPENSSL_CONF" -extensions "$4" -out "$1.pem" 2>/dev/null
+}
+
+selfsigned ca "secctx test CA"
+selfsigned other-ca "other CA"
+issue server localhost ca server_ext "$ec"
+issue server-rsa localhost ca server_rsa_ext "$rsa"
+issue client "secctx test client" ca client_ext "$ec"
+issue other-server localhost other-ca server_ext "$ec"
+
+# The expired certificate: validity entirely in the past.
+(umask 077; openssl req -new $ec -nodes -subj "/CN=localhost" \
+    -keyout expired.key -out "$tmp/expired.csr" 2>/dev/null)
+: >"$tmp/index.txt"
+openssl rand -hex 8 >"$tmp/serial"
+openssl ca -batch -notext -cert ca.pem -keyfile ca.key \
+    -in "$tmp/expired.csr" -out expired.pem \
+    -startdate 20200101000000Z -enddate 20210101000000Z \
+    -extfile "$OPENSSL_CONF" -extensions server_ext 2>/dev/null
+
+chmod 0600 ./*.key
+chmod 0644 ./*.pem

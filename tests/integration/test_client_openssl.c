@@ -1,0 +1,199 @@
+/*
+ * A client through libsecctx against openssl s_server: TLS 1.2 and 1.3,
+ * an EC and an RSA server certificate, and what secctx_query_info reports.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+/*
+ * Start s_server with cert/key and the extra arguments, connect, handshake
+ * as a client with the "client-nocert" credential and the given options.
+ */
+static void
+connect_to_s_server(const char *cert, const char *key, const char *version,
+    const struct secctx_options *opt, struct harness_hs *hs,
+    struct secctx_info *info)
+{
+	const char *const	 args[] = {
+		"-cert", harness_pki(cert), "-key", harness_pki(key), version,
+		NULL
+	};
+	secctx_conn		*conn;
+	secctx_cred		*cred;
+	int			 port, fd;
+
+	harness_s_server(&port, args);
+	conn = harness_connect();
+	cred = harness_cred(conn, "client-nocert", SECCTX_OUTBOUND);
+	fd = harness_tcp_connect(port);
+	memset(hs, 0, sizeof(*hs));
+	assert_status(harness_handshake(fd, cred, 0, opt, hs), SEC_E_OK);
+	assert_false(hs->eof);
+	harness_info(hs->ctx, info);
+	harness_hs_free(hs);
+	assert_status(secctx_cred_free(cred), SEC_E_OK);
+	close(fd);
+	secctx_disconnect(conn);
+}
+
+static void
+test_tls12_ec(void **state)
+{
+	struct secctx_options	opt = { .target = "localhost" };
+	struct secctx_info	info;
+	struct harness_hs	hs;
+
+	(void)state;
+	connect_to_s_server("server.pem", "server.key", "-tls1_2", &opt, &hs,
+	    &info);
+	assert_string_equal(info.protocol, "TLSv1.2");
+	assert_contains(info.peer_subject, "CN=localhost");
+	assert_contains(info.peer_issuer, "CN=secctx test CA");
+	assert_contains(info.cipher, "ECDSA");
+	assert_true(strlen(info.cipher_iana) > 0);
+	assert_string_equal(info.credential, "client-nocert");
+	assert_string_equal(info.alpn, "");
+	assert_int_equal(info.handshake_done, 1);
+	assert_int_equal(info.resumed, 0);
+	/* A TLS 1.2 full handshake takes two round trips. */
+	assert_true(hs.calls >= 3);
+}
+
+static void
+test_tls13_ec(void **state)
+{
+	struct secctx_options	opt = { .target = "localhost" };
+	struct secctx_info	info;
+	struct harness_hs	hs;
+
+	(void)state;
+	connect_to_s_server("server.pem", "server.key", "-tls1_3", &opt, &hs,
+	    &info);
+	assert_string_equal(info.protocol, "TLSv1.3");
+	assert_contains(info.peer_subject, "CN=localhost");
+	assert_contains(info.cipher_iana, "TLS_");
+	assert_true(strlen(info.group) > 0);
+	assert_true(strlen(info.signature) > 0);
+	assert_int_equal(info.handshake_done, 1);
+	assert_true(hs.calls >= 2);
+}
+
+static void
+test_tls12_rsa(void **state)
+{
+	struct secctx_options	opt = { .target = "localhost" };
+	struct secctx_info	info;
+	struct harness_hs	hs;
+
+	(void)state;
+	connect_to_s_server("server-rsa.pem", "server-rsa.key", "-tls1_2",
+	    &opt, &hs, &info);
+	assert_string_equal(info.protocol, "TLSv1.2");
+	assert_contains(info.peer_subject, "CN=localhost");
+	assert_contains(info.cipher, "RSA");
+	assert_null(strstr(info.cipher, "ECDSA"));
+}
+
+static void
+test_tls13_rsa(void **state)
+{
+	struct secctx_options	opt = { .target = "localhost" };
+	struct secctx_info	info;
+	struct harness_hs	hs;
+
+	(void)state;
+	connect_to_s_server("server-rsa.pem", "server-rsa.key", "-tls1_3",
+	    &opt, &hs, &info);
+	assert_string_equal(info.protocol, "TLSv1.3");
+	assert_contains(info.peer_subject, "CN=localhost");
+	assert_true(strcasestr(info.signature, "rsa") != NULL);
+}
+
+static void
+test_ip_address_target(void **state)
+{
+	struct secctx_options	opt = { .target = "127.0.0.1" };
+	struct secctx_info	info;
+	struct harness_hs	hs;
+
+	(void)state;
+	/* The certificate has IP:127.0.0.1 in its subjectAltName. */
+	connect_to_s_server("server.pem", "server.key", "-tls1_3", &opt, &hs,
+	    &info);
+	assert_string_equal(info.protocol, "TLSv1.3");
+}
+
+static void
+test_version_bounds(void **state)
+{
+	struct secctx_options	opt = {
+		.target = "localhost",
+		.min_version = SECCTX_TLS1_2,
+		.max_version = SECCTX_TLS1_2
+	};
+	struct secctx_info	info;
+	struct harness_hs	hs;
+
+	(void)state;
+	/* s_server allows both; the client's bound decides. */
+	connect_to_s_server("server.pem", "server.key", "-no_ssl3", &opt, &hs,
+	    &info);
+	assert_string_equal(info.protocol, "TLSv1.2");
+}
+
+static void
+test_sni_sent(void **state)
+{
+	const char *const	 args[] = {
+		"-cert", harness_pki("server.pem"),
+		"-key", harness_pki("server.key"), "-tls1_2",
+		/* A second certificate for "localhost" only... */
+		"-servername", "localhost",
+		"-cert2", harness_pki("server-rsa.pem"),
+		"-key2", harness_pki("server-rsa.key"),
+		"-servername_fatal", NULL
+	};
+	struct secctx_options	 opt = { .target = "localhost" };
+	struct secctx_info	 info;
+	struct harness_hs	 hs;
+	secctx_conn		*conn;
+	secctx_cred		*cred;
+	int			 port, fd;
+
+	(void)state;
+	/* ...which s_server picks only when the SNI says "localhost". */
+	harness_s_server(&port, args);
+	conn = harness_connect();
+	cred = harness_cred(conn, "client-nocert", SECCTX_OUTBOUND);
+	fd = harness_tcp_connect(port);
+	memset(&hs, 0, sizeof(hs));
+	assert_status(harness_handshake(fd, cred, 0, &opt, &hs), SEC_E_OK);
+	harness_info(hs.ctx, &info);
+	assert_contains(info.cipher, "RSA");
+	assert_null(strstr(info.cipher, "ECDSA"));
+	harness_hs_free(&hs);
+	close(fd);
+	secctx_disconnect(conn);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		harness_test(test_tls12_ec),
+		harness_test(test_tls13_ec),
+		harness_test(test_tls12_rsa),
+		harness_test(test_tls13_rsa),
+		harness_test(test_ip_address_target),
+		harness_test(test_version_bounds),
+		harness_test(test_sni_sent),
+	};
+
+	return (harness_run("client_openssl", tests));
+}
