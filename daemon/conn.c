@@ -87,21 +87,29 @@ conn_close_all(void)
 }
 
 int
-conn_send(struct conn *c, json_t *hdr, const void *payload, size_t plen)
+conn_send(struct conn *c, json_t *hdr, const struct iovec *iov, int iovcnt)
 {
 	struct evbuffer	*out = bufferevent_get_output(c->bev);
 	uint8_t		 prefix[FRAME_PREFIX_LEN];
+	size_t		 len, plen = 0;
 	char		*s;
-	size_t		 len;
-	int		 rc = -1;
+	int		 i, rc = -1;
 
+	for (i = 0; i < iovcnt; i++)
+		plen += iov[i].iov_len;
 	if ((s = frame_header_dump(hdr, &len)) == NULL)
 		return (-1);
 	frame_prefix_put(prefix, len, plen);
-	if (evbuffer_add(out, prefix, sizeof(prefix)) == 0 &&
-	    evbuffer_add(out, s, len) == 0 &&
-	    (plen == 0 || evbuffer_add(out, payload, plen) == 0))
-		rc = 0;
+	if (evbuffer_add(out, prefix, sizeof(prefix)) != 0 ||
+	    evbuffer_add(out, s, len) != 0)
+		goto out;
+	for (i = 0; i < iovcnt; i++) {
+		if (iov[i].iov_len > 0 && evbuffer_add(out, iov[i].iov_base,
+		    iov[i].iov_len) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
 	free(s);
 	return (rc);
 }

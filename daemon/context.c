@@ -23,7 +23,8 @@ struct tls_context {
 	BIO		*wbio;
 	struct cred	*cred;
 	enum direction	 dir;
-	int		 done;
+	int		 done;		/* handshake complete */
+	int		 shut;		/* our close_notify was produced */
 	unsigned char	*alpn;		/* server: supported list, wire format */
 	size_t		 alpn_len;
 	char		*target;
@@ -252,13 +253,151 @@ out:
 	if (c->done)
 		return (SEC_E_OK);
 	if (!consumed && res->out_len == 0) {
-		res->extra = 0;
 		res->missing = missing;
 		return (sc_seterr(err, SEC_E_INCOMPLETE_MESSAGE,
 		    "the input ends inside a TLS record: %zu more bytes needed",
 		    missing));
 	}
 	return (SEC_I_CONTINUE_NEEDED);
+}
+
+secctx_status
+context_encrypt(struct tls_context *c, const unsigned char *in, size_t len,
+    struct step_result *res, struct sc_err *err)
+{
+	size_t	written;
+
+	memset(res, 0, sizeof(*res));
+	if (!c->done)
+		return (sc_seterr(err, SEC_E_OUT_OF_SEQUENCE,
+		    "the handshake is not complete"));
+	if (c->shut)
+		return (sc_seterr(err, SEC_E_CONTEXT_EXPIRED,
+		    "the context was shut down"));
+	ERR_clear_error();
+	if (len > 0 && SSL_write_ex(c->ssl, in, len, &written) != 1) {
+		context_output(c, res);
+		tls_error(c->ssl, err);
+		return (sc_seterr(err, SEC_E_ENCRYPT_FAILURE, "%s", err->msg));
+	}
+	context_output(c, res);
+	return (SEC_E_OK);
+}
+
+/*
+ * Read the plaintext of the records in rbio into data.  1: the peer closed,
+ * 0: more input needed, -1: failure.
+ */
+static int
+context_read(struct tls_context *c, unsigned char *data, size_t cap,
+    size_t *len)
+{
+	size_t	n;
+	int	r;
+
+	for (;;) {
+		r = SSL_read_ex(c->ssl, data + *len, cap - *len, &n);
+		if (r == 1) {
+			*len += n;
+			if (*len == cap)
+				return (0);
+			continue;
+		}
+		switch (SSL_get_error(c->ssl, r)) {
+		case SSL_ERROR_WANT_READ:
+			return (0);
+		case SSL_ERROR_ZERO_RETURN:
+			return (1);
+		default:
+			return (-1);
+		}
+	}
+}
+
+secctx_status
+context_decrypt(struct tls_context *c, const unsigned char *in, size_t len,
+    size_t max_records, struct decrypt_result *res, struct sc_err *err)
+{
+	size_t	off = 0, reclen = 0, missing = 0, before;
+	int	r = 0, consumed = 0, invalid = 0;
+
+	memset(&res->step, 0, sizeof(res->step));
+	res->data_len = 0;
+	if (!c->done)
+		return (sc_seterr(err, SEC_E_OUT_OF_SEQUENCE,
+		    "the handshake is not complete"));
+	ERR_clear_error();
+	while (max_records == 0 || res->records < max_records) {
+		switch (record_take(in + off, len - off, &reclen, &missing)) {
+		case RECORD_WHOLE:
+			break;
+		case RECORD_INVALID:
+			/* Let OpenSSL see it and answer with an alert. */
+			reclen = len - off;
+			invalid = 1;
+			break;
+		case RECORD_PARTIAL:
+			goto out;
+		}
+		if (BIO_write(c->rbio, in + off, reclen) != (int)reclen)
+			return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
+			    "out of memory"));
+		off += reclen;
+		consumed = 1;
+		before = res->data_len;
+		r = context_read(c, res->data, res->data_cap, &res->data_len);
+		if (res->data_len > before)
+			res->records++;
+		if (r != 0)
+			break;
+		if (invalid || BIO_ctrl_pending(c->rbio) > 0) {
+			r = -1;
+			break;
+		}
+	}
+out:
+	/* Send what the records called for, such as a KeyUpdate reply. */
+	if (r == 0 && SSL_get_key_update_type(c->ssl) != SSL_KEY_UPDATE_NONE)
+		SSL_do_handshake(c->ssl);
+	context_output(c, &res->step);
+	res->step.extra = len - off;
+	if (r == 1)
+		return (sc_seterr(err, SEC_I_CONTEXT_EXPIRED,
+		    "the peer closed the connection"));
+	if (r == -1) {
+		if (ERR_peek_error() == 0)
+			return (sc_seterr(err, SEC_E_ILLEGAL_MESSAGE,
+			    "the input is not a TLS record"));
+		tls_error(c->ssl, err);
+		if (err->status == SEC_E_ILLEGAL_MESSAGE)
+			err->status = SEC_E_DECRYPT_FAILURE;
+		return (err->status);
+	}
+	if (!consumed) {
+		res->step.missing = missing;
+		return (sc_seterr(err, SEC_E_INCOMPLETE_MESSAGE,
+		    "the input ends inside a TLS record: %zu more bytes needed",
+		    missing));
+	}
+	return (SEC_E_OK);
+}
+
+secctx_status
+context_shutdown(struct tls_context *c, struct step_result *res,
+    struct sc_err *err)
+{
+	memset(res, 0, sizeof(*res));
+	if (!c->shut) {
+		ERR_clear_error();
+		if (SSL_shutdown(c->ssl) < 0 && !c->done) {
+			ERR_clear_error();
+			return (sc_seterr(err, SEC_E_OUT_OF_SEQUENCE,
+			    "the handshake is not complete"));
+		}
+		c->shut = 1;
+	}
+	context_output(c, res);
+	return (SEC_E_OK);
 }
 
 enum direction

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 #include <sys/queue.h>
+#include <sys/uio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -100,6 +101,14 @@ struct step_result {
 	size_t			 missing;
 };
 
+struct decrypt_result {
+	struct step_result	 step;		/* reply to send, extra, missing */
+	unsigned char		*data;		/* plaintext, caller's buffer */
+	size_t			 data_cap;
+	size_t			 data_len;
+	size_t			 records;	/* records that held data */
+};
+
 struct ctx_info {
 	const char	*protocol;
 	const char	*cipher;
@@ -120,6 +129,13 @@ secctx_status	 context_new(struct cred *, enum direction,
 		    struct sc_err *);
 secctx_status	 context_handshake(struct tls_context *, const unsigned char *,
 		    size_t, struct step_result *, struct sc_err *);
+secctx_status	 context_encrypt(struct tls_context *, const unsigned char *,
+		    size_t, struct step_result *, struct sc_err *);
+secctx_status	 context_decrypt(struct tls_context *, const unsigned char *,
+		    size_t, size_t max_records, struct decrypt_result *,
+		    struct sc_err *);
+secctx_status	 context_shutdown(struct tls_context *, struct step_result *,
+		    struct sc_err *);
 void		 context_output_done(struct tls_context *);
 enum direction	 context_direction(const struct tls_context *);
 const struct cred *context_cred(const struct tls_context *);
@@ -179,8 +195,8 @@ struct conn {
 
 void		 conn_accept(int fd, const struct peer *);
 void		 conn_close_all(void);
-int		 conn_send(struct conn *, json_t *hdr, const void *payload,
-		    size_t plen);
+int		 conn_send(struct conn *, json_t *hdr, const struct iovec *,
+		    int);
 void		 conn_close_after_write(struct conn *);
 
 /* dispatch.c: the operations table. */
@@ -192,8 +208,37 @@ struct request {
 	size_t			 plen;
 };
 
+/* What a handler leaves for the response besides its header fields. */
+struct response {
+	json_t			*fields;
+	struct iovec		 payload[2];	/* sent one after the other */
+	void			*owned;		/* freed after sending */
+	struct tls_context	*ctx;		/* output to release */
+	int			 free_ctx;	/* the context failed */
+	int			 close;		/* close after the response */
+};
+
+typedef secctx_status op_fn(struct conn *, struct request *,
+    struct response *, struct sc_err *);
+
 void		 dispatch(struct conn *, struct request *);
 void		 dispatch_error(struct conn *, int64_t id, const struct sc_err *);
+
+/* "outbound", "inbound" as in requests; index 0 is "". */
+extern const char *const direction_names[];
+
+/* op-cred.c */
+op_fn		 op_acquire, op_free_cred;
+
+/* op-context.c */
+op_fn		 op_initialize, op_accept, op_delete, op_query;
+struct tls_context *context_get(struct conn *, const json_t *, uint64_t *,
+		    struct sc_err *);
+void		 context_failed(struct conn *, uint64_t, struct tls_context *,
+		    struct response *);
+
+/* op-message.c */
+op_fn		 op_encrypt, op_decrypt, op_shutdown;
 
 /* server.c */
 int		 server_listen(const char *path, mode_t mode, struct sc_err *);

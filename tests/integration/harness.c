@@ -445,6 +445,8 @@ harness_test_teardown(void **state)
 	return (died ? -1 : 0);
 }
 
+static int	 group_teardown_failed;
+
 int
 harness_group_teardown(void **state)
 {
@@ -456,6 +458,25 @@ harness_group_teardown(void **state)
 	if (getenv("SECCTX_TEST_VERBOSE") != NULL)
 		harness_print_log_tail(100000);
 	remove_dir();
+	if (rc != 0)
+		group_teardown_failed = 1;
+	return (rc);
+}
+
+int
+harness_run_tests(const char *name, const struct CMUnitTest *tests,
+    size_t count)
+{
+	int	rc;
+
+	rc = _cmocka_run_group_tests(name, tests, count, harness_group_setup,
+	    harness_group_teardown);
+	if (group_teardown_failed) {
+		fprintf(stderr, "harness: %s: the group teardown failed\n",
+		    name);
+		if (rc == 0)
+			rc = 1;
+	}
 	return (rc);
 }
 

@@ -32,10 +32,15 @@
 /* A cmocka test with the per-test teardown. */
 #define harness_test(f)	cmocka_unit_test_teardown(f, harness_test_teardown)
 
-/* Run a test program's tests with the harness around them. */
+/*
+ * Run a test program's tests with the harness around them.  Unlike
+ * cmocka_run_group_tests, a failed group teardown (the daemon did not exit
+ * 0 on SIGTERM) fails the program.
+ */
 #define harness_run(name, tests) \
-	cmocka_run_group_tests_name(name, tests, harness_group_setup, \
-	    harness_group_teardown)
+	harness_run_tests(name, tests, sizeof(tests) / sizeof((tests)[0]))
+int		 harness_run_tests(const char *name,
+		    const struct CMUnitTest *tests, size_t count);
 
 struct harness {
 	char	dir[64];	/* the temporary directory */

@@ -1,0 +1,268 @@
+/*
+ * Security context operations: the handshake steps (initialize, accept),
+ * delete and query.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "secctxd.h"
+#include "msg.h"
+
+#define TARGET_MAX_LEN	255
+#define ALPN_MAX_LEN	255
+
+static const char *const version_names[] = { "TLSv1.2", "TLSv1.3", NULL };
+static const int version_values[] = { TLS1_2_VERSION, TLS1_3_VERSION };
+static const char *const client_cert_names[] = { "none", "optional",
+    "required", NULL };
+
+/* The ALPN list of a request in wire format (RFC 7301 3.1). */
+static secctx_status
+get_alpn(const json_t *hdr, unsigned char *wire, size_t *len,
+    struct sc_err *err)
+{
+	const char	*names[MSG_MAX_LIST];
+	size_t		 i, n, l;
+
+	*len = 0;
+	if (msg_get_strings(hdr, "alpn", ALPN_MAX_LEN, names, &n,
+	    err) != SEC_E_OK)
+		return (err->status);
+	for (i = 0; i < n; i++) {
+		l = strlen(names[i]);
+		wire[(*len)++] = l;
+		memcpy(wire + *len, names[i], l);
+		*len += l;
+	}
+	return (SEC_E_OK);
+}
+
+static secctx_status
+get_params(const json_t *hdr, enum direction dir, struct ctx_params *p,
+    unsigned char *alpn, struct sc_err *err)
+{
+	int	min = -1, max = -1, cc = 0;
+
+	memset(p, 0, sizeof(*p));
+	if ((dir == DIR_OUTBOUND && msg_get_string(hdr, "target",
+	    MSG_OPTIONAL, TARGET_MAX_LEN, &p->target, err) != SEC_E_OK) ||
+	    get_alpn(hdr, alpn, &p->alpn_len, err) != SEC_E_OK ||
+	    msg_get_enum(hdr, "min_version", version_names, &min,
+	    err) != SEC_E_OK ||
+	    msg_get_enum(hdr, "max_version", version_names, &max,
+	    err) != SEC_E_OK ||
+	    (dir == DIR_INBOUND && msg_get_enum(hdr, "client_cert",
+	    client_cert_names, &cc, err) != SEC_E_OK))
+		return (err->status);
+	if (p->alpn_len > 0)
+		p->alpn = alpn;
+	p->min_version = min >= 0 ? version_values[min] : 0;
+	p->max_version = max >= 0 ? version_values[max] : 0;
+	if (min >= 0 && max >= 0 && min > max)
+		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
+		    "min_version is above max_version"));
+	p->client_cert = cc;
+	return (SEC_E_OK);
+}
+
+/* The credential handle of a request, acquired for direction dir. */
+static secctx_status
+get_cred(struct conn *c, const json_t *hdr, int required, enum direction dir,
+    struct cred_handle **chp, struct sc_err *err)
+{
+	uint64_t	h = 0;
+
+	*chp = NULL;
+	if (msg_get_handle(hdr, "cred", required, &h, err) != SEC_E_OK)
+		return (err->status);
+	if (h == 0)
+		return (SEC_E_OK);
+	if ((*chp = handles_get(&c->handles, h, HANDLE_CRED)) == NULL)
+		return (sc_seterr(err, SEC_E_INVALID_HANDLE,
+		    "no such credential handle"));
+	if ((*chp)->direction != dir)
+		return (sc_seterr(err, SEC_E_WRONG_CREDENTIAL_HANDLE,
+		    "the credential handle was acquired for %s use",
+		    direction_names[(*chp)->direction]));
+	return (SEC_E_OK);
+}
+
+static secctx_status
+context_create(struct conn *c, struct request *req, enum direction dir,
+    struct tls_context **ctxp, uint64_t *hp, struct sc_err *err)
+{
+	struct cred_handle	*ch;
+	struct ctx_params	 p;
+	unsigned char		 alpn[MSG_MAX_LIST * (ALPN_MAX_LEN + 1)];
+
+	if (get_cred(c, req->hdr, MSG_REQUIRED, dir, &ch, err) != SEC_E_OK ||
+	    get_params(req->hdr, dir, &p, alpn, err) != SEC_E_OK ||
+	    context_new(ch->cred, dir, &p, ctxp, err) != SEC_E_OK)
+		return (err->status);
+	if (handles_add(&c->handles, HANDLE_CTX, *ctxp, hp) != 0) {
+		context_free(*ctxp);
+		return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
+		    "out of memory"));
+	}
+	return (SEC_E_OK);
+}
+
+/* The context named by the request's "ctx" field. */
+struct tls_context *
+context_get(struct conn *c, const json_t *hdr, uint64_t *hp,
+    struct sc_err *err)
+{
+	struct tls_context	*ctx;
+
+	*hp = 0;
+	if (msg_get_handle(hdr, "ctx", MSG_REQUIRED, hp, err) != SEC_E_OK)
+		return (NULL);
+	if ((ctx = handles_get(&c->handles, *hp, HANDLE_CTX)) == NULL)
+		sc_seterr(err, SEC_E_INVALID_HANDLE, "no such context handle");
+	return (ctx);
+}
+
+/* The context failed: its handle goes now, the context once answered. */
+void
+context_failed(struct conn *c, uint64_t h, struct tls_context *ctx,
+    struct response *r)
+{
+	handles_remove(&c->handles, h, HANDLE_CTX);
+	r->ctx = ctx;
+	r->free_ctx = 1;
+}
+
+static secctx_status
+context_lookup(struct conn *c, struct request *req, enum direction dir,
+    struct tls_context **ctxp, uint64_t *hp, struct sc_err *err)
+{
+	struct cred_handle	*ch;
+
+	if ((*ctxp = context_get(c, req->hdr, hp, err)) == NULL)
+		return (err->status);
+	if (context_direction(*ctxp) != dir)
+		return (sc_seterr(err, SEC_E_INVALID_HANDLE,
+		    "the context is a %s context", dir == DIR_INBOUND ?
+		    "client" : "server"));
+	if (get_cred(c, req->hdr, MSG_OPTIONAL, dir, &ch, err) != SEC_E_OK)
+		return (err->status);
+	if (ch != NULL && ch->cred != context_cred(*ctxp))
+		return (sc_seterr(err, SEC_E_WRONG_CREDENTIAL_HANDLE,
+		    "the context was made from another credential"));
+	return (SEC_E_OK);
+}
+
+static void
+audit(struct conn *c, struct tls_context *ctx, secctx_status st,
+    const struct sc_err *err)
+{
+	struct ctx_info	info;
+
+	context_info(ctx, &info);
+	if (st == SEC_E_OK)
+		log_info("established: pid %ld uid %lu credential '%s' %s "
+		    "peer '%s' %s %s", (long)c->peer.pid,
+		    (unsigned long)c->peer.uid, info.credential,
+		    direction_names[context_direction(ctx)],
+		    info.peer_subject, info.protocol, info.cipher);
+	else
+		log_info("failed: pid %ld uid %lu credential '%s' %s: %s: %s",
+		    (long)c->peer.pid, (unsigned long)c->peer.uid,
+		    info.credential, direction_names[context_direction(ctx)],
+		    secctx_status_name(st), err->msg);
+}
+
+static secctx_status
+op_handshake(struct conn *c, struct request *req, struct response *r,
+    enum direction dir, struct sc_err *err)
+{
+	struct tls_context	*ctx;
+	struct step_result	 res;
+	secctx_status		 st;
+	uint64_t		 h = 0;
+
+	if (json_object_get(req->hdr, "ctx") == NULL)
+		st = context_create(c, req, dir, &ctx, &h, err);
+	else
+		st = context_lookup(c, req, dir, &ctx, &h, err);
+	if (st != SEC_E_OK)
+		return (st);
+	st = context_handshake(ctx, req->payload, req->plen, &res, err);
+	r->ctx = ctx;
+	r->payload[0].iov_base = (void *)res.out;
+	r->payload[0].iov_len = res.out_len;
+	if (SECCTX_FAILED(st) && st != SEC_E_INCOMPLETE_MESSAGE) {
+		audit(c, ctx, st, err);
+		context_failed(c, h, ctx, r);
+		return (st);
+	}
+	if (st == SEC_E_OK)
+		audit(c, ctx, st, err);
+	if (msg_set_handle(r->fields, "ctx", h) != 0 ||
+	    msg_set_int(r->fields, "extra", res.extra) != 0 ||
+	    msg_set_int(r->fields, "missing", res.missing) != 0) {
+		context_failed(c, h, ctx, r);
+		return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
+		    "out of memory"));
+	}
+	return (st);
+}
+
+secctx_status
+op_initialize(struct conn *c, struct request *req, struct response *r,
+    struct sc_err *err)
+{
+	return (op_handshake(c, req, r, DIR_OUTBOUND, err));
+}
+
+secctx_status
+op_accept(struct conn *c, struct request *req, struct response *r,
+    struct sc_err *err)
+{
+	return (op_handshake(c, req, r, DIR_INBOUND, err));
+}
+
+secctx_status
+op_delete(struct conn *c, struct request *req, struct response *r,
+    struct sc_err *err)
+{
+	struct tls_context	*ctx;
+	uint64_t		 h;
+
+	(void)r;
+	if ((ctx = context_get(c, req->hdr, &h, err)) == NULL)
+		return (err->status);
+	handles_remove(&c->handles, h, HANDLE_CTX);
+	context_free(ctx);
+	return (SEC_E_OK);
+}
+
+secctx_status
+op_query(struct conn *c, struct request *req, struct response *r,
+    struct sc_err *err)
+{
+	struct tls_context	*ctx;
+	struct ctx_info		 info;
+	json_t			*v;
+	uint64_t		 h;
+	int			 rc;
+
+	if ((ctx = context_get(c, req->hdr, &h, err)) == NULL)
+		return (err->status);
+	context_info(ctx, &info);
+	v = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+	    "s:b, s:b}",
+	    "protocol", info.protocol, "cipher", info.cipher,
+	    "cipher_iana", info.cipher_iana, "group", info.group,
+	    "signature", info.signature, "peer_subject", info.peer_subject,
+	    "peer_issuer", info.peer_issuer, "alpn", info.alpn,
+	    "sni", info.sni, "credential", info.credential,
+	    "resumed", info.resumed, "handshake_done", info.handshake_done);
+	rc = v != NULL ? json_object_update(r->fields, v) : -1;
+	json_decref(v);
+	if (rc != 0)
+		return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
+		    "out of memory"));
+	return (SEC_E_OK);
+}

@@ -1,0 +1,77 @@
+/* Credential handles: acquire and free. */
+
+#include <stdlib.h>
+
+#include "secctxd.h"
+#include "msg.h"
+
+#define CRED_NAME_MAX	64
+
+secctx_status
+op_acquire(struct conn *c, struct request *req, struct response *r,
+    struct sc_err *err)
+{
+	struct cred_handle	*ch;
+	struct cred		*cred;
+	const char		*name = NULL;
+	uint64_t		 h;
+	int			 dir = 0;
+
+	if (msg_get_string(req->hdr, "name", MSG_REQUIRED, CRED_NAME_MAX,
+	    &name, err) != SEC_E_OK ||
+	    msg_get_enum(req->hdr, "direction", direction_names, &dir,
+	    err) != SEC_E_OK)
+		return (err->status);
+	if (dir == 0)
+		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
+		    "field 'direction' must be \"outbound\" or \"inbound\""));
+	if ((cred = config_find_cred(config, name)) == NULL)
+		return (sc_seterr(err, SEC_E_UNKNOWN_CREDENTIALS,
+		    "no credential named '%s'", name));
+	if (!policy_may_use(cred, &c->peer)) {
+		log_warn("refused: pid %ld uid %lu gid %lu may not use "
+		    "credential '%s'", (long)c->peer.pid,
+		    (unsigned long)c->peer.uid, (unsigned long)c->peer.gid,
+		    name);
+		return (sc_seterr(err, SEC_E_NOT_OWNER, "uid %lu (gid %lu) "
+		    "may not use credential '%s'", (unsigned long)c->peer.uid,
+		    (unsigned long)c->peer.gid, name));
+	}
+	if (cred_check_direction(cred, dir, err) != SEC_E_OK)
+		return (err->status);
+	if ((ch = malloc(sizeof(*ch))) == NULL)
+		return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
+		    "out of memory"));
+	ch->cred = cred_ref(cred);
+	ch->direction = dir;
+	if (handles_add(&c->handles, HANDLE_CRED, ch, &h) != 0)
+		goto nomem;
+	if (msg_set_handle(r->fields, "cred", h) != 0) {
+		handles_remove(&c->handles, h, HANDLE_CRED);
+		goto nomem;
+	}
+	return (SEC_E_OK);
+nomem:
+	cred_unref(ch->cred);
+	free(ch);
+	return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY, "out of memory"));
+}
+
+secctx_status
+op_free_cred(struct conn *c, struct request *req, struct response *r,
+    struct sc_err *err)
+{
+	struct cred_handle	*ch;
+	uint64_t		 h = 0;
+
+	(void)r;
+	if (msg_get_handle(req->hdr, "cred", MSG_REQUIRED, &h, err) != SEC_E_OK)
+		return (err->status);
+	if ((ch = handles_remove(&c->handles, h, HANDLE_CRED)) == NULL)
+		return (sc_seterr(err, SEC_E_INVALID_HANDLE,
+		    "no such credential handle"));
+	cred_unref(ch->cred);
+	free(ch);
+	return (SEC_E_OK);
+}
+

@@ -1,0 +1,96 @@
+/*
+ * Protected messages on an established context: encrypt, decrypt and
+ * shutdown.  A failure deletes the context, as for the handshake.
+ */
+
+#include <stdlib.h>
+
+#include "secctxd.h"
+#include "frame.h"
+#include "msg.h"
+
+/* The records of the request's plaintext. */
+secctx_status
+op_encrypt(struct conn *c, struct request *req, struct response *r,
+    struct sc_err *err)
+{
+	struct tls_context	*ctx;
+	struct step_result	 res;
+	secctx_status		 st;
+	uint64_t		 h;
+
+	if ((ctx = context_get(c, req->hdr, &h, err)) == NULL)
+		return (err->status);
+	if (req->plen > PROTO_MAX_MESSAGE)
+		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
+		    "%zu bytes of data exceed the limit of %u per call",
+		    req->plen, PROTO_MAX_MESSAGE));
+	st = context_encrypt(ctx, req->payload, req->plen, &res, err);
+	r->ctx = ctx;
+	r->payload[0].iov_base = (void *)res.out;
+	r->payload[0].iov_len = res.out_len;
+	if (st != SEC_E_OK)
+		context_failed(c, h, ctx, r);
+	return (st);
+}
+
+/*
+ * The plaintext of the request's records, then any bytes the context must
+ * send in reply (a KeyUpdate, an alert).
+ */
+secctx_status
+op_decrypt(struct conn *c, struct request *req, struct response *r,
+    struct sc_err *err)
+{
+	struct tls_context	*ctx;
+	struct decrypt_result	 res = { 0 };
+	secctx_status		 st;
+	uint64_t		 h;
+	int64_t			 max_records = 0;
+
+	if ((ctx = context_get(c, req->hdr, &h, err)) == NULL ||
+	    msg_get_int(req->hdr, "max_records", MSG_OPTIONAL, 0, INT32_MAX,
+	    &max_records, err) != SEC_E_OK)
+		return (err->status);
+	if (req->plen > 0 && (res.data = malloc(req->plen)) == NULL)
+		return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
+		    "out of memory"));
+	res.data_cap = req->plen;
+	st = context_decrypt(ctx, req->payload, req->plen, max_records, &res,
+	    err);
+	r->owned = res.data;
+	r->ctx = ctx;
+	r->payload[0].iov_base = res.data;
+	r->payload[0].iov_len = res.data_len;
+	r->payload[1].iov_base = (void *)res.step.out;
+	r->payload[1].iov_len = res.step.out_len;
+	if (msg_set_int(r->fields, "data_len", res.data_len) != 0 ||
+	    msg_set_int(r->fields, "reply_len", res.step.out_len) != 0 ||
+	    msg_set_int(r->fields, "extra", res.step.extra) != 0 ||
+	    msg_set_int(r->fields, "missing", res.step.missing) != 0)
+		st = sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+	if (SECCTX_FAILED(st) && st != SEC_E_INCOMPLETE_MESSAGE)
+		context_failed(c, h, ctx, r);
+	return (st);
+}
+
+/* Our close_notify. */
+secctx_status
+op_shutdown(struct conn *c, struct request *req, struct response *r,
+    struct sc_err *err)
+{
+	struct tls_context	*ctx;
+	struct step_result	 res;
+	secctx_status		 st;
+	uint64_t		 h;
+
+	if ((ctx = context_get(c, req->hdr, &h, err)) == NULL)
+		return (err->status);
+	st = context_shutdown(ctx, &res, err);
+	r->ctx = ctx;
+	r->payload[0].iov_base = (void *)res.out;
+	r->payload[0].iov_len = res.out_len;
+	if (st != SEC_E_OK)
+		context_failed(c, h, ctx, r);
+	return (st);
+}
