@@ -357,9 +357,13 @@ secctx_delete(secctx_ctx *ctx)
 
 	if (ctx == NULL)
 		return (SEC_E_OK);
-	st = simple_request(ctx->conn, "delete_context", "ctx", ctx->handle,
-	    &reply);
-	conn_reply_free(&reply);
+	st = SEC_E_OK;
+	/* Handle 0: an operation failed and the daemon deleted it already. */
+	if (ctx->handle != 0) {
+		st = simple_request(ctx->conn, "delete_context", "ctx",
+		    ctx->handle, &reply);
+		conn_reply_free(&reply);
+	}
 	conn_unref(ctx->conn);
 	free(ctx);
 	return (st);

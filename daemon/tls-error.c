@@ -105,16 +105,29 @@ peer_name(SSL *ssl, char *buf, size_t len)
 		X509_NAME_oneline(X509_get_subject_name(x), buf, len);
 }
 
+/* The first error OpenSSL's TLS layer queued, else the first of all. */
+static unsigned long
+first_error(void)
+{
+	unsigned long	e, first = 0;
+
+	while ((e = ERR_get_error()) != 0) {
+		if (first == 0 || (ERR_GET_LIB(first) != ERR_LIB_SSL &&
+		    ERR_GET_LIB(e) == ERR_LIB_SSL))
+			first = e;
+	}
+	return (first);
+}
+
 secctx_status
 tls_error(SSL *ssl, struct sc_err *err)
 {
-	unsigned long	 e = ERR_peek_error();
+	unsigned long	 e = first_error();
 	long		 vr = SSL_get_verify_result(ssl);
 	int		 reason = ERR_GET_REASON(e);
 	const char	*text;
 	char		 subject[256];
 
-	ERR_clear_error();
 	if (e == 0)
 		return (sc_seterr(err, SEC_E_INTERNAL_ERROR,
 		    "TLS failed without an error report"));

@@ -1,5 +1,6 @@
 /*
- * TCP sockets and option parsing shared by the examples.
+ * What the examples share: TCP sockets, ALPN list parsing and the one
+ * handshake loop both sides run.
  */
 
 #include <sys/socket.h>

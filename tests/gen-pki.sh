@@ -22,6 +22,8 @@
 #
 # Validity of the valid certificates: 10 years (CAs), 825 days (leaves).
 #
+# $ec and $rsa below are option lists, split into words on purpose.
+# shellcheck disable=SC2086
 set -eu
 
 if [ $# -ne 1 ]; then
@@ -87,6 +89,7 @@ commonName = supplied
 EOF
 export OPENSSL_CONF="$tmp/openssl.cnf"
 
+# Key options, split into words on purpose where they are used.
 ec="-newkey ec -pkeyopt ec_paramgen_curve:P-256"
 rsa="-newkey rsa:2048"
 

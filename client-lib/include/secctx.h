@@ -131,6 +131,54 @@ secctx_status	 secctx_accept(secctx_cred *cred, secctx_ctx **ctxp,
 		    const struct secctx_options *options,
 		    struct secctx_token *token);
 
+/* The most data one encrypt or decrypt request carries. */
+#define SECCTX_MAX_MESSAGE	(1024 * 1024)
+
+/*
+ * Encrypt len bytes of application data into TLS records (at most 16 KiB of
+ * data each), returned in *out (release with secctx_free()).  After
+ * secctx_shutdown(): SEC_E_CONTEXT_EXPIRED.
+ */
+secctx_status	 secctx_encrypt(secctx_ctx *ctx, const void *data, size_t len,
+		    void **out, size_t *out_len);
+
+/* One decrypt call.  The caller fills 'in'; the call fills the rest. */
+struct secctx_message {
+	const void	*in;		/* bytes received from the peer */
+	size_t		 in_len;
+	size_t		 max_records;	/* 0: all whole records; n: stop after
+					   n records that carried data */
+	void		*data;		/* plaintext (secctx_free()) */
+	size_t		 data_len;
+	void		*out;		/* bytes to send to the peer, rarely */
+	size_t		 out_len;
+	size_t		 extra;		/* trailing input bytes not consumed */
+	size_t		 missing;	/* INCOMPLETE_MESSAGE: bytes needed */
+};
+
+/*
+ * Decrypt the whole records at the start of 'in':
+ *   SEC_E_OK                  data holds their plaintext (maybe none: the
+ *                             records were post-handshake messages, which
+ *                             the daemon handles); keep the last 'extra'
+ *                             input bytes for the next call;
+ *   SEC_E_INCOMPLETE_MESSAGE  'in' starts with a partial record: read at
+ *                             least 'missing' more bytes and call again;
+ *   SEC_I_CONTEXT_EXPIRED     the peer sent close_notify; data holds what
+ *                             came before it;
+ *   other errors              the record failed (SEC_E_DECRYPT_FAILURE...);
+ *                             'out' holds the alert to send; the context is
+ *                             dead and only secctx_delete() remains.
+ * Whenever out_len > 0, send 'out' to the peer.
+ */
+secctx_status	 secctx_decrypt(secctx_ctx *ctx, struct secctx_message *m);
+
+/*
+ * Produce our close_notify in *out (send it; release with secctx_free()).
+ * Encrypting afterwards fails with SEC_E_CONTEXT_EXPIRED.
+ */
+secctx_status	 secctx_shutdown(secctx_ctx *ctx, void **out, size_t *out_len);
+
 /* Delete a context at any point, freeing it in the daemon. */
 secctx_status	 secctx_delete(secctx_ctx *ctx);
 

@@ -851,6 +851,10 @@ harness_check_token(secctx_status st, const struct secctx_token *tok,
 		if (tok->out_len != 0)
 			fail_msg("SEC_E_INCOMPLETE_MESSAGE with %zu output "
 			    "bytes", tok->out_len);
+		/* Nothing was consumed: the whole input is extra. */
+		if (tok->extra != in_len)
+			fail_msg("SEC_E_INCOMPLETE_MESSAGE: extra %zu, input "
+			    "%zu", tok->extra, in_len);
 		if (before != NULL && after != before)
 			fail_msg("SEC_E_INCOMPLETE_MESSAGE changed the context");
 	} else if (SECCTX_FAILED(st)) {
@@ -900,7 +904,8 @@ buf_add(struct buf *b, const void *p, size_t len)
 static void
 buf_keep_tail(struct buf *b, size_t n)
 {
-	memmove(b->data, b->data + b->len - n, n);
+	if (n > 0)
+		memmove(b->data, b->data + b->len - n, n);
 	b->len = n;
 }
 
@@ -1157,7 +1162,9 @@ harness_side_step(struct harness_side *s, struct harness_side *peer)
 	if (SECCTX_FAILED(st))
 		s->in_len = 0;
 	else {
-		memmove(s->in, s->in + s->in_len - tok.extra, tok.extra);
+		if (tok.extra > 0)
+			memmove(s->in, s->in + s->in_len - tok.extra,
+			    tok.extra);
 		s->in_len = tok.extra;
 	}
 	return (st);

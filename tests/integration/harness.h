@@ -130,8 +130,8 @@ void		 harness_info(secctx_ctx *, struct secctx_info *);
 /*
  * Check what libsecctx promises about one call: extra <= in_len; out is
  * NULL exactly when out_len is 0; a failed call leaves no context; a
- * successful one leaves one; SEC_E_INCOMPLETE_MESSAGE produces no output
- * and keeps the context.
+ * successful one leaves one; SEC_E_INCOMPLETE_MESSAGE produces no output,
+ * keeps the context and reports the whole input as extra.
  */
 void		 harness_check_token(secctx_status, const struct secctx_token *,
 		    size_t in_len, secctx_ctx *before, secctx_ctx *after);

@@ -58,6 +58,7 @@ against_s_server(const char *cert, const char *key, const char *version,
 	harness_child_wait_output(c, "alert", 5000);
 	close(fd);
 	harness_child_kill(c);
+	assert_status(secctx_cred_free(cred), SEC_E_OK);
 	secctx_disconnect(conn);
 }
 

@@ -147,27 +147,29 @@ test_version_bounds(void **state)
 	assert_string_equal(info.protocol, "TLSv1.2");
 }
 
+/*
+ * s_server with an EC certificate by default and an RSA one for clients
+ * whose SNI says "localhost"; any other SNI is refused with an alert.
+ * Connect with target and return the negotiated (TLS 1.2) cipher.
+ */
 static void
-test_sni_sent(void **state)
+sni_cipher(const char *target, char *cipher, size_t len)
 {
 	const char *const	 args[] = {
 		"-cert", harness_pki("server.pem"),
 		"-key", harness_pki("server.key"), "-tls1_2",
-		/* A second certificate for "localhost" only... */
 		"-servername", "localhost",
 		"-cert2", harness_pki("server-rsa.pem"),
 		"-key2", harness_pki("server-rsa.key"),
 		"-servername_fatal", NULL
 	};
-	struct secctx_options	 opt = { .target = "localhost" };
+	struct secctx_options	 opt = { .target = target };
 	struct secctx_info	 info;
 	struct harness_hs	 hs;
 	secctx_conn		*conn;
 	secctx_cred		*cred;
 	int			 port, fd;
 
-	(void)state;
-	/* ...which s_server picks only when the SNI says "localhost". */
 	harness_s_server(&port, args);
 	conn = harness_connect();
 	cred = harness_cred(conn, "client-nocert", SECCTX_OUTBOUND);
@@ -175,11 +177,34 @@ test_sni_sent(void **state)
 	memset(&hs, 0, sizeof(hs));
 	assert_status(harness_handshake(fd, cred, 0, &opt, &hs), SEC_E_OK);
 	harness_info(hs.ctx, &info);
-	assert_contains(info.cipher, "RSA");
-	assert_null(strstr(info.cipher, "ECDSA"));
+	snprintf(cipher, len, "%s", info.cipher);
 	harness_hs_free(&hs);
 	close(fd);
+	assert_status(secctx_cred_free(cred), SEC_E_OK);
 	secctx_disconnect(conn);
+}
+
+static void
+test_sni_sent(void **state)
+{
+	char	cipher[64];
+
+	(void)state;
+	/* The target went out as SNI: s_server chose the RSA certificate. */
+	sni_cipher("localhost", cipher, sizeof(cipher));
+	assert_contains(cipher, "RSA");
+	assert_null(strstr(cipher, "ECDSA"));
+}
+
+static void
+test_no_sni_for_ip_address(void **state)
+{
+	char	cipher[64];
+
+	(void)state;
+	/* No SNI for an IP address target: the default EC certificate. */
+	sni_cipher("127.0.0.1", cipher, sizeof(cipher));
+	assert_contains(cipher, "ECDSA");
 }
 
 int
@@ -193,6 +218,7 @@ main(void)
 		harness_test(test_ip_address_target),
 		harness_test(test_version_bounds),
 		harness_test(test_sni_sent),
+		harness_test(test_no_sni_for_ip_address),
 	};
 
 	return (harness_run("client_openssl", tests));

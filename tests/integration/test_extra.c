@@ -82,6 +82,7 @@ test_tls13_server_finished_and_data(void **state)
 	close(fd);
 	close(lfd);
 	harness_child_kill(c);
+	assert_status(secctx_cred_free(cred), SEC_E_OK);
 	secctx_disconnect(conn);
 }
 
@@ -120,6 +121,7 @@ test_tls12_client_finished_and_data(void **state)
 	harness_hs_free(&hs);
 	close(fd);
 	harness_child_kill(c);
+	assert_status(secctx_cred_free(cred), SEC_E_OK);
 	secctx_disconnect(conn);
 }
 

@@ -166,7 +166,7 @@ against_gnutls_serv(const char *priority, const char *const extra[],
 		argv[i++] = extra[j];
 	argv[i] = NULL;
 	c = harness_spawn(argv);
-	harness_child_wait_output(c, "listening on IPv4", 5000);
+	harness_wait_port(port, 5000);
 
 	conn = harness_connect();
 	cred = harness_cred(conn, cred_name, SECCTX_OUTBOUND);

@@ -571,6 +571,264 @@ test_frame_split_across_writes(void **state)
 	close(fd);
 }
 
+/* One end of a handshake spoken in raw frames. */
+struct raw_side {
+	int		 fd;
+	int		 server;
+	char		 cred[17];
+	char		 ctx[17];
+	uint8_t		*in;		/* received, not consumed */
+	size_t		 in_len;
+	secctx_status	 status;
+	int		 id;
+};
+
+static void
+raw_give(struct raw_side *s, const uint8_t *p, size_t len)
+{
+	if (len == 0)
+		return;
+	if ((s->in = realloc(s->in, s->in_len + len)) == NULL)
+		fail();
+	memcpy(s->in + s->in_len, p, len);
+	s->in_len += len;
+}
+
+static void
+raw_open(struct raw_side *s, int server, const char *cred)
+{
+	struct resp	r;
+	char		buf[256];
+
+	memset(s, 0, sizeof(*s));
+	s->server = server;
+	s->status = SEC_I_CONTINUE_NEEDED;
+	s->fd = hello_connect();
+	s->id = 100;
+	snprintf(buf, sizeof(buf), "{\"op\":\"acquire_credentials\","
+	    "\"id\":%d,\"name\":\"%s\",\"direction\":\"%s\"}", s->id++,
+	    cred, server ? "inbound" : "outbound");
+	request(s->fd, buf, &r);
+	assert_status(r.status, SEC_E_OK);
+	get_handle(&r, "cred", s->cred);
+	resp_free(&r);
+}
+
+/* One initialize or accept with everything received so far. */
+static void
+raw_step(struct raw_side *s, struct raw_side *peer)
+{
+	struct resp	r;
+	char		buf[256];
+	int64_t		extra;
+
+	if (s->ctx[0] == '\0')
+		snprintf(buf, sizeof(buf), "{\"op\":\"%s\",\"id\":%d,"
+		    "\"cred\":\"%s\"%s}", s->server ? "accept" : "initialize",
+		    s->id++, s->cred, s->server ? "" :
+		    ",\"target\":\"localhost\"");
+	else
+		snprintf(buf, sizeof(buf), "{\"op\":\"%s\",\"id\":%d,"
+		    "\"cred\":\"%s\",\"ctx\":\"%s\"}",
+		    s->server ? "accept" : "initialize", s->id++, s->cred,
+		    s->ctx);
+	send_frame(s->fd, buf, strlen(buf), s->in, s->in_len);
+	read_resp(s->fd, &r);
+	s->status = r.status;
+	if (r.status != SEC_E_OK && r.status != SEC_I_CONTINUE_NEEDED)
+		fail_msg("%s: %s", s->server ? "accept" : "initialize",
+		    harness_status_name(r.status));
+	if (s->ctx[0] == '\0')
+		get_handle(&r, "ctx", s->ctx);
+	extra = json_integer_value(json_object_get(r.hdr, "extra"));
+	assert_in_range(extra, 0, s->in_len);
+	if (extra > 0)
+		memmove(s->in, s->in + s->in_len - extra, (size_t)extra);
+	s->in_len = (size_t)extra;
+	raw_give(peer, r.payload, r.plen);
+	resp_free(&r);
+}
+
+/* A full handshake between two raw sessions. */
+static void
+raw_handshake(struct raw_side *c, struct raw_side *sv)
+{
+	int	i;
+
+	raw_open(c, 0, "client-nocert");
+	raw_open(sv, 1, "server");
+	raw_step(c, sv);
+	for (i = 0; i < 8; i++) {
+		if (sv->status != SEC_E_OK && sv->in_len > 0)
+			raw_step(sv, c);
+		if (c->status != SEC_E_OK && c->in_len > 0)
+			raw_step(c, sv);
+		if (c->status == SEC_E_OK && sv->status == SEC_E_OK)
+			return;
+	}
+	fail_msg("raw handshake stalled: client %s (%zu pending), server %s "
+	    "(%zu pending)", harness_status_name(c->status), c->in_len,
+	    harness_status_name(sv->status), sv->in_len);
+}
+
+static void
+raw_close(struct raw_side *s)
+{
+	close(s->fd);
+	free(s->in);
+}
+
+/* encrypt: the records for data. */
+static void
+raw_encrypt(struct raw_side *s, const void *data, size_t len,
+    secctx_status expect, struct resp *r)
+{
+	char	buf[128];
+
+	snprintf(buf, sizeof(buf), "{\"op\":\"encrypt\",\"id\":%d,"
+	    "\"ctx\":\"%s\"}", s->id++, s->ctx);
+	send_frame(s->fd, buf, strlen(buf), data, len);
+	read_resp(s->fd, r);
+	assert_status(r->status, expect);
+}
+
+/* decrypt: the payload is data_len bytes of data, then the reply. */
+static void
+raw_decrypt(struct raw_side *s, const void *in, size_t len, int max_records,
+    struct resp *r, size_t *data_len, size_t *extra)
+{
+	char	buf[128];
+	int64_t	dl, rl;
+
+	snprintf(buf, sizeof(buf), "{\"op\":\"decrypt\",\"id\":%d,"
+	    "\"ctx\":\"%s\",\"max_records\":%d}", s->id++, s->ctx,
+	    max_records);
+	send_frame(s->fd, buf, strlen(buf), in, len);
+	read_resp(s->fd, r);
+	dl = json_integer_value(json_object_get(r->hdr, "data_len"));
+	rl = json_integer_value(json_object_get(r->hdr, "reply_len"));
+	*extra = (size_t)json_integer_value(json_object_get(r->hdr, "extra"));
+	assert_int_equal((size_t)(dl + rl), r->plen);
+	assert_true(*extra <= len);
+	*data_len = (size_t)dl;
+}
+
+static void
+test_encrypt_decrypt_on_the_wire(void **state)
+{
+	struct raw_side	 c, sv;
+	struct resp	 r, d;
+	uint8_t		*big, *wire;
+	size_t		 dlen, extra, wlen, first, i;
+
+	(void)state;
+	raw_handshake(&c, &sv);
+	/* TLS 1.3: the server's NewSessionTickets wait in c.in. */
+
+	/* Client to server: one TLS 1.3 record (header, data, type, tag). */
+	raw_encrypt(&c, "ping", 4, SEC_E_OK, &r);
+	assert_int_equal(r.plen, 5 + 4 + 1 + 16);
+	assert_int_equal(r.payload[0], TLS_APPLICATION_DATA);
+	assert_int_equal(harness_record_missing(r.payload, r.plen), 0);
+	raw_decrypt(&sv, r.payload, r.plen, 0, &d, &dlen, &extra);
+	assert_status(d.status, SEC_E_OK);
+	assert_int_equal(dlen, 4);
+	assert_memory_equal(d.payload, "ping", 4);
+	assert_int_equal(extra, 0);
+	resp_free(&d);
+
+	/* The same record cut short: INCOMPLETE, the whole input is extra. */
+	raw_decrypt(&sv, r.payload, r.plen - 3, 0, &d, &dlen, &extra);
+	assert_status(d.status, SEC_E_INCOMPLETE_MESSAGE);
+	assert_int_equal(json_integer_value(json_object_get(d.hdr,
+	    "missing")), 3);
+	assert_int_equal(dlen, 0);
+	resp_free(&d);
+	resp_free(&r);
+
+	/* Server to client: 20000 bytes take two records. */
+	if ((big = malloc(20000)) == NULL)
+		fail();
+	for (i = 0; i < 20000; i++)
+		big[i] = (uint8_t)(i * 7);
+	raw_encrypt(&sv, big, 20000, SEC_E_OK, &r);
+	first = TLS_HEADER_LEN + ((size_t)r.payload[3] << 8 | r.payload[4]);
+	assert_true(first < r.plen);
+	assert_int_equal(harness_record_missing(r.payload + first,
+	    r.plen - first), 0);
+	/* After the tickets the client has pending. */
+	raw_give(&c, r.payload, r.plen);
+	wire = c.in;
+	wlen = c.in_len;
+	/* One data record at most: the second stays as extra. */
+	raw_decrypt(&c, wire, wlen, 1, &d, &dlen, &extra);
+	assert_status(d.status, SEC_E_OK);
+	assert_int_equal(dlen, 16384);
+	assert_memory_equal(d.payload, big, 16384);
+	assert_int_equal(extra, r.plen - first);
+	resp_free(&d);
+	raw_decrypt(&c, wire + wlen - extra, extra, 0, &d, &dlen, &extra);
+	assert_status(d.status, SEC_E_OK);
+	assert_int_equal(dlen, 20000 - 16384);
+	assert_memory_equal(d.payload, big + 16384, dlen);
+	assert_int_equal(extra, 0);
+	resp_free(&d);
+	resp_free(&r);
+	free(big);
+
+	/* A flipped bit: the record fails and the context is gone. */
+	raw_encrypt(&c, "pong", 4, SEC_E_OK, &r);
+	r.payload[r.plen - 1] ^= 1;
+	raw_decrypt(&sv, r.payload, r.plen, 0, &d, &dlen, &extra);
+	assert_true(d.status == SEC_E_DECRYPT_FAILURE ||
+	    d.status == SEC_E_MESSAGE_ALTERED ||
+	    d.status == SEC_E_ILLEGAL_MESSAGE);
+	resp_free(&d);
+	resp_free(&r);
+	raw_encrypt(&sv, "x", 1, SEC_E_INVALID_HANDLE, &r);
+	resp_free(&r);
+	raw_close(&c);
+	raw_close(&sv);
+}
+
+static void
+test_shutdown_on_the_wire(void **state)
+{
+	struct raw_side	 c, sv;
+	struct resp	 r, d;
+	char		 buf[128];
+	size_t		 dlen, extra;
+
+	(void)state;
+	raw_handshake(&c, &sv);
+	/* Data, then close_notify, in one input. */
+	raw_encrypt(&c, "bye", 3, SEC_E_OK, &r);
+	raw_give(&sv, r.payload, r.plen);
+	resp_free(&r);
+	snprintf(buf, sizeof(buf), "{\"op\":\"shutdown\",\"id\":%d,"
+	    "\"ctx\":\"%s\"}", c.id++, c.ctx);
+	request(c.fd, buf, &r);
+	assert_status(r.status, SEC_E_OK);
+	assert_true(r.plen > 0);
+	raw_give(&sv, r.payload, r.plen);
+	resp_free(&r);
+	/* No more data from the client after its close_notify. */
+	raw_encrypt(&c, "more", 4, SEC_E_CONTEXT_EXPIRED, &r);
+	resp_free(&r);
+
+	raw_decrypt(&sv, sv.in, sv.in_len, 0, &d, &dlen, &extra);
+	assert_status(d.status, SEC_I_CONTEXT_EXPIRED);
+	assert_int_equal(dlen, 3);
+	assert_memory_equal(d.payload, "bye", 3);
+	resp_free(&d);
+	/* The server's context stays until deleted. */
+	snprintf(buf, sizeof(buf), "{\"op\":\"delete_context\",\"id\":%d,"
+	    "\"ctx\":\"%s\"}", sv.id++, sv.ctx);
+	expect(sv.fd, buf, sv.id - 1, SEC_E_OK);
+	raw_close(&c);
+	raw_close(&sv);
+}
+
 static void
 test_still_serving(void **state)
 {
@@ -616,6 +874,8 @@ main(void)
 		harness_test(test_foreign_handles),
 		harness_test(test_pipelined_in_order),
 		harness_test(test_frame_split_across_writes),
+		harness_test(test_encrypt_decrypt_on_the_wire),
+		harness_test(test_shutdown_on_the_wire),
 		harness_test(test_still_serving),
 	};
 

@@ -1,0 +1,157 @@
+/*
+ * Protected messages on an established context: encrypt, decrypt and
+ * shutdown.  Large buffers are split into requests of at most
+ * SECCTX_MAX_MESSAGE bytes.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "msg.h"
+
+/* A request with the context handle, a payload and max_records if not 0. */
+static secctx_status
+message_request(secctx_ctx *ctx, const char *op, const void *payload,
+    size_t len, size_t max_records, struct conn_reply *reply)
+{
+	json_t		*req;
+	secctx_status	 st;
+
+	memset(reply, 0, sizeof(*reply));
+	if (ctx == NULL || ctx->handle == 0)
+		return (client_seterr(SEC_E_INVALID_HANDLE,
+		    "the context was deleted"));
+	if ((req = json_object()) == NULL ||
+	    msg_set_handle(req, "ctx", ctx->handle) != 0 ||
+	    (max_records > 0 && msg_set_int(req, "max_records",
+	    max_records > INT32_MAX ? INT32_MAX : (int64_t)max_records) != 0)) {
+		json_decref(req);
+		return (client_seterr(SEC_E_INSUFFICIENT_MEMORY,
+		    "cannot build the request"));
+	}
+	st = conn_request(ctx->conn, op, req, payload, len, reply);
+	json_decref(req);
+	/* The daemon deletes a context whose operation failed. */
+	if (reply->hdr != NULL && SECCTX_FAILED(st) &&
+	    st != SEC_E_INCOMPLETE_MESSAGE && st != SEC_E_INVALID_PARAMETER)
+		ctx->handle = 0;
+	return (st);
+}
+
+secctx_status
+secctx_encrypt(secctx_ctx *ctx, const void *data, size_t len, void **outp,
+    size_t *out_len)
+{
+	struct conn_reply	 reply;
+	const unsigned char	*p = data;
+	unsigned char		*out = NULL, *grown;
+	size_t			 off = 0, n, total = 0;
+	secctx_status		 st = SEC_E_OK;
+
+	*outp = NULL;
+	*out_len = 0;
+	if (data == NULL && len > 0)
+		return (client_seterr(SEC_E_INVALID_PARAMETER, "no data"));
+	do {
+		n = len - off < SECCTX_MAX_MESSAGE ? len - off :
+		    SECCTX_MAX_MESSAGE;
+		st = message_request(ctx, "encrypt", p + off, n, 0, &reply);
+		if (st != SEC_E_OK) {
+			conn_reply_free(&reply);
+			break;
+		}
+		if ((grown = realloc(out, total + reply.payload_len)) ==
+		    NULL && total + reply.payload_len > 0) {
+			conn_reply_free(&reply);
+			st = client_seterr(SEC_E_INSUFFICIENT_MEMORY,
+			    "no memory for %zu bytes of records",
+			    total + reply.payload_len);
+			break;
+		}
+		out = grown;
+		if (reply.payload_len > 0)
+			memcpy(out + total, reply.payload, reply.payload_len);
+		total += reply.payload_len;
+		conn_reply_free(&reply);
+		off += n;
+	} while (off < len);
+	if (st != SEC_E_OK) {
+		free(out);
+		return (st);
+	}
+	*outp = out;
+	*out_len = total;
+	return (SEC_E_OK);
+}
+
+secctx_status
+secctx_decrypt(secctx_ctx *ctx, struct secctx_message *m)
+{
+	struct conn_reply	 reply;
+	struct sc_err		 err;
+	secctx_status		 st;
+	size_t			 len;
+	int64_t			 data_len = 0, reply_len = 0, extra = 0,
+				 missing = 0;
+
+	m->data = m->out = NULL;
+	m->data_len = m->out_len = m->extra = m->missing = 0;
+	if (m->in == NULL && m->in_len > 0)
+		return (client_seterr(SEC_E_INVALID_PARAMETER, "no input"));
+	/* The rest is left over, as if the daemon had not consumed it. */
+	len = m->in_len < SECCTX_MAX_MESSAGE ? m->in_len : SECCTX_MAX_MESSAGE;
+	st = message_request(ctx, "decrypt", m->in, len, m->max_records,
+	    &reply);
+	if (reply.hdr == NULL)
+		return (st);
+	if (msg_get_int(reply.hdr, "data_len", MSG_OPTIONAL, 0,
+	    (int64_t)reply.payload_len, &data_len, &err) != SEC_E_OK ||
+	    msg_get_int(reply.hdr, "reply_len", MSG_OPTIONAL, 0,
+	    (int64_t)reply.payload_len, &reply_len, &err) != SEC_E_OK ||
+	    msg_get_int(reply.hdr, "extra", MSG_OPTIONAL, 0, (int64_t)len,
+	    &extra, &err) != SEC_E_OK ||
+	    msg_get_int(reply.hdr, "missing", MSG_OPTIONAL, 0, INT64_MAX,
+	    &missing, &err) != SEC_E_OK ||
+	    (size_t)(data_len + reply_len) != reply.payload_len) {
+		conn_reply_free(&reply);
+		return (client_seterr(SEC_E_INTERNAL_ERROR,
+		    "invalid 'decrypt' response from secctxd"));
+	}
+	if (reply_len > 0) {
+		if ((m->out = malloc(reply_len)) == NULL) {
+			conn_reply_free(&reply);
+			return (client_seterr(SEC_E_INSUFFICIENT_MEMORY,
+			    "no memory for the reply"));
+		}
+		memcpy(m->out, reply.payload + data_len, reply_len);
+		m->out_len = reply_len;
+	}
+	if (data_len > 0) {
+		m->data = reply.payload;
+		m->data_len = data_len;
+		reply.payload = NULL;
+	}
+	m->extra = extra + (m->in_len - len);
+	m->missing = missing;
+	conn_reply_free(&reply);
+	return (st);
+}
+
+secctx_status
+secctx_shutdown(secctx_ctx *ctx, void **outp, size_t *out_len)
+{
+	struct conn_reply	reply;
+	secctx_status		st;
+
+	*outp = NULL;
+	*out_len = 0;
+	st = message_request(ctx, "shutdown", NULL, 0, 0, &reply);
+	if (st == SEC_E_OK) {
+		*outp = reply.payload;
+		*out_len = reply.payload_len;
+		reply.payload = NULL;
+	}
+	conn_reply_free(&reply);
+	return (st);
+}
