@@ -431,3 +431,87 @@ context_info(struct tls_context *c, struct ctx_info *info)
 	info->credential = c->cred->name;
 	info->handshake_done = c->done;
 }
+
+secctx_status
+context_export(struct tls_context *c, const char *label,
+    const unsigned char *context, size_t context_len, int use_context,
+    unsigned char *out, size_t len, struct sc_err *err)
+{
+	if (!c->done)
+		return (sc_seterr(err, SEC_E_OUT_OF_SEQUENCE,
+		    "the handshake is not complete"));
+	if (SSL_export_keying_material(c->ssl, out, len, label,
+	    strlen(label), context, context_len, use_context) != 1) {
+		ERR_clear_error();
+		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
+		    "keying material export failed"));
+	}
+	return (SEC_E_OK);
+}
+
+/* RFC 5929 4.1: the hash of the server certificate. */
+secctx_status
+context_server_end_point(struct tls_context *c, unsigned char *out,
+    size_t *len, struct sc_err *err)
+{
+	const EVP_MD	*md;
+	X509		*cert;
+	unsigned int	 n;
+	int		 nid = NID_undef;
+
+	if (!c->done)
+		return (sc_seterr(err, SEC_E_OUT_OF_SEQUENCE,
+		    "the handshake is not complete"));
+	cert = c->dir == DIR_OUTBOUND ? SSL_get0_peer_certificate(c->ssl) :
+	    SSL_get_certificate(c->ssl);
+	if (cert == NULL || !X509_get_signature_info(cert, &nid, NULL, NULL,
+	    NULL))
+		return (sc_seterr(err, SEC_E_UNSUPPORTED_FUNCTION,
+		    "the server certificate has no usable signature hash"));
+	if (nid == NID_md5 || nid == NID_sha1 || nid == NID_undef)
+		nid = NID_sha256;
+	if ((md = EVP_get_digestbynid(nid)) == NULL ||
+	    X509_digest(cert, md, out, &n) != 1)
+		return (sc_seterr(err, SEC_E_UNSUPPORTED_FUNCTION,
+		    "cannot hash the server certificate"));
+	*len = n;
+	return (SEC_E_OK);
+}
+
+static int
+chain_add(BIO *out, X509 *x, size_t *lens, size_t *n)
+{
+	size_t	before = BIO_ctrl_pending(out);
+
+	if (i2d_X509_bio(out, x) != 1)
+		return (-1);
+	lens[(*n)++] = BIO_ctrl_pending(out) - before;
+	return (0);
+}
+
+/* The peer's certificate chain, leaf first, as DER in a memory BIO. */
+secctx_status
+context_peer_chain(struct tls_context *c, BIO *out, size_t *lens,
+    size_t *count, struct sc_err *err)
+{
+	STACK_OF(X509)	*chain = SSL_get_peer_cert_chain(c->ssl);
+	X509		*leaf = SSL_get0_peer_certificate(c->ssl), *x;
+	size_t		 n = 0, max = *count;
+	int		 i;
+
+	*count = 0;
+	if (leaf == NULL || max == 0)
+		return (SEC_E_OK);
+	if (chain_add(out, leaf, lens, &n) != 0)
+		goto nomem;
+	/* A client's view of the chain starts with the leaf; a server's not. */
+	for (i = 0; i < sk_X509_num(chain) && n < max; i++) {
+		x = sk_X509_value(chain, i);
+		if (X509_cmp(x, leaf) != 0 && chain_add(out, x, lens, &n) != 0)
+			goto nomem;
+	}
+	*count = n;
+	return (SEC_E_OK);
+nomem:
+	return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY, "out of memory"));
+}

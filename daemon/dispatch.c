@@ -31,6 +31,9 @@ static const struct op {
 	{ "encrypt", op_encrypt },
 	{ "decrypt", op_decrypt },
 	{ "shutdown", op_shutdown },
+	{ "export_keying_material", op_export },
+	{ "channel_binding", op_channel_binding },
+	{ "peer_certificates", op_peer_certificates },
 };
 
 static void

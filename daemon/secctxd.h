@@ -136,6 +136,14 @@ secctx_status	 context_decrypt(struct tls_context *, const unsigned char *,
 		    struct sc_err *);
 secctx_status	 context_shutdown(struct tls_context *, struct step_result *,
 		    struct sc_err *);
+secctx_status	 context_export(struct tls_context *, const char *label,
+		    const unsigned char *context, size_t context_len,
+		    int use_context, unsigned char *out, size_t len,
+		    struct sc_err *);
+secctx_status	 context_server_end_point(struct tls_context *,
+		    unsigned char *out, size_t *len, struct sc_err *);
+secctx_status	 context_peer_chain(struct tls_context *, BIO *out,
+		    size_t *lens, size_t *count, struct sc_err *);
 void		 context_output_done(struct tls_context *);
 enum direction	 context_direction(const struct tls_context *);
 const struct cred *context_cred(const struct tls_context *);
@@ -236,6 +244,9 @@ struct tls_context *context_get(struct conn *, const json_t *, uint64_t *,
 		    struct sc_err *);
 void		 context_failed(struct conn *, uint64_t, struct tls_context *,
 		    struct response *);
+
+/* op-attr.c */
+op_fn		 op_export, op_channel_binding, op_peer_certificates;
 
 /* op-message.c */
 op_fn		 op_encrypt, op_decrypt, op_shutdown;

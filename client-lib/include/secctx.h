@@ -203,6 +203,30 @@ struct secctx_info {
 
 secctx_status	 secctx_query_info(secctx_ctx *ctx, struct secctx_info *info);
 
+/*
+ * Keying material exporter (RFC 5705; RFC 8446 7.5): len bytes into out
+ * for 'label' and, unless context is NULL, the context value.
+ */
+secctx_status	 secctx_export_keying_material(secctx_ctx *ctx,
+		    const char *label, const void *context, size_t context_len,
+		    void *out, size_t len);
+
+/*
+ * Channel binding data of 'type': "tls-server-end-point" (RFC 5929) or
+ * "tls-exporter" (RFC 9266), in *out (release with secctx_free()).
+ */
+secctx_status	 secctx_channel_binding(secctx_ctx *ctx, const char *type,
+		    void **out, size_t *out_len);
+
+/*
+ * The peer's certificate chain, leaf first: the DER certificates one after
+ * the other in *der (release with secctx_free()), their lengths in lens.
+ * *count is the room in lens on entry and the chain's length on return;
+ * SEC_E_BUFFER_TOO_SMALL when the room was too small.
+ */
+secctx_status	 secctx_peer_certificates(secctx_ctx *ctx, void **der,
+		    size_t *der_len, size_t *lens, size_t *count);
+
 #ifdef __cplusplus
 }
 #endif

@@ -22,10 +22,15 @@
 
 #include "harness.h"
 
-/* Check that the extra bytes are exactly one application data record. */
+/*
+ * Check that the extra bytes are exactly one application data record, and
+ * that it decrypts to what the peer sent.
+ */
 static void
 assert_one_record(const struct harness_hs *hs, size_t expect)
 {
+	struct secctx_message	m;
+
 	assert_non_null(hs->extra);
 	if (hs->extra_len != expect)
 		fail_msg("extra is %zu bytes, expected %zu (last input %zu "
@@ -39,6 +44,16 @@ assert_one_record(const struct harness_hs *hs, size_t expect)
 	assert_int_equal(harness_record_missing(hs->extra, hs->extra_len), 0);
 	assert_int_equal(TLS_HEADER_LEN +
 	    ((size_t)hs->extra[3] << 8 | hs->extra[4]), hs->extra_len);
+
+	memset(&m, 0, sizeof(m));
+	m.in = hs->extra;
+	m.in_len = hs->extra_len;
+	assert_status(secctx_decrypt(hs->ctx, &m), SEC_E_OK);
+	assert_int_equal(m.data_len, 6);
+	assert_memory_equal(m.data, "hello\n", 6);
+	assert_int_equal(m.extra, 0);
+	secctx_free(m.data);
+	secctx_free(m.out);
 }
 
 static void
