@@ -195,7 +195,10 @@ put_client_cert(json_t *req, enum secctx_client_cert cc)
 	return (invalid("client_cert must be none, optional or required"));
 }
 
-/* The first call's options: target (initialize) or client_cert (accept). */
+/*
+ * The first call's options: target and no_resume (initialize) or
+ * client_cert (accept).
+ */
 static secctx_status
 put_options(json_t *req, int accept, const struct secctx_options *o)
 {
@@ -212,6 +215,9 @@ put_options(json_t *req, int accept, const struct secctx_options *o)
 		return (st);
 	if (accept)
 		return (put_client_cert(req, o->client_cert));
+	if (o->no_resume && json_object_set_new(req, "no_resume",
+	    json_true()) != 0)
+		return (no_memory());
 	return (SEC_E_OK);
 }
 

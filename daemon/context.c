@@ -25,9 +25,12 @@ struct tls_context {
 	enum direction	 dir;
 	int		 done;		/* handshake complete */
 	int		 shut;		/* our close_notify was produced */
+	int		 failed;	/* an operation failed */
 	unsigned char	*alpn;		/* server: supported list, wire format */
 	size_t		 alpn_len;
 	char		*target;
+	uid_t		 uid;		/* the caller's, for the session cache */
+	int		 no_resume;
 };
 
 static int	context_index = -1;
@@ -41,11 +44,29 @@ context_global_init(void)
 	context_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 }
 
+/* A new session for an outbound context: keep it for a later one. */
+static int
+session_new(SSL *ssl, SSL_SESSION *sess)
+{
+	struct tls_context	*c = SSL_get_ex_data(ssl, context_index);
+
+	if (c != NULL && !c->no_resume && c->target != NULL)
+		session_cache_put(c->cred->name, c->uid, c->target, sess);
+	return (0);
+}
+
 void
 context_init_ssl_ctx(SSL_CTX *sctx, enum direction dir)
 {
-	if (dir == DIR_INBOUND)
+	if (dir == DIR_INBOUND) {
 		SSL_CTX_set_alpn_select_cb(sctx, alpn_select, NULL);
+		ticket_keys_attach(sctx);
+		SSL_CTX_sess_set_cache_size(sctx, 1024);
+		return;
+	}
+	SSL_CTX_set_session_cache_mode(sctx, SSL_SESS_CACHE_CLIENT |
+	    SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_sess_set_new_cb(sctx, session_new);
 }
 
 /* RFC 7301 3.2: the server's preference wins; no overlap is fatal. */
@@ -70,8 +91,9 @@ static secctx_status
 context_configure(struct tls_context *c, const struct ctx_params *p,
     struct sc_err *err)
 {
-	SSL	*ssl = c->ssl;
-	int	 mode;
+	SSL_SESSION	*sess;
+	SSL		*ssl = c->ssl;
+	int		 mode;
 
 	if ((p->min_version != 0 && !SSL_set_min_proto_version(ssl,
 	    p->min_version)) || (p->max_version != 0 &&
@@ -88,6 +110,11 @@ context_configure(struct tls_context *c, const struct ctx_params *p,
 			return (SEC_E_OK);
 		if ((c->target = strdup(p->target)) == NULL)
 			goto nomem;
+		if (!c->no_resume && (sess = session_cache_get(c->cred->name,
+		    c->uid, c->target)) != NULL) {
+			SSL_set_session(ssl, sess);
+			SSL_SESSION_free(sess);
+		}
 		/* An IP address is checked but never sent as SNI (RFC 6066). */
 		if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl),
 		    p->target) == 1)
@@ -136,6 +163,8 @@ context_new(struct cred *cred, enum direction dir, const struct ctx_params *p,
 		    "out of memory"));
 	c->dir = dir;
 	c->cred = cred_ref(cred);
+	c->uid = p->uid;
+	c->no_resume = p->no_resume;
 	if ((c->ssl = SSL_new(sctx)) == NULL ||
 	    (c->rbio = BIO_new(BIO_s_mem())) == NULL ||
 	    (c->wbio = BIO_new(BIO_s_mem())) == NULL) {
@@ -276,6 +305,7 @@ context_encrypt(struct tls_context *c, const unsigned char *in, size_t len,
 		    "the context was shut down"));
 	ERR_clear_error();
 	if (len > 0 && SSL_write_ex(c->ssl, in, len, &written) != 1) {
+		c->failed = 1;
 		context_output(c, res);
 		tls_error(c->ssl, err);
 		return (sc_seterr(err, SEC_E_ENCRYPT_FAILURE, "%s", err->msg));
@@ -365,6 +395,7 @@ out:
 		return (sc_seterr(err, SEC_I_CONTEXT_EXPIRED,
 		    "the peer closed the connection"));
 	if (r == -1) {
+		c->failed = 1;
 		if (ERR_peek_error() == 0)
 			return (sc_seterr(err, SEC_E_ILLEGAL_MESSAGE,
 			    "the input is not a TLS record"));
@@ -417,6 +448,13 @@ context_free(struct tls_context *c)
 {
 	if (c == NULL)
 		return;
+	/*
+	 * Closing without close_notify is the application's choice, not a
+	 * failure: keep the session resumable, as OpenSSL would not.
+	 */
+	if (c->done && !c->failed)
+		SSL_set_shutdown(c->ssl, SSL_SENT_SHUTDOWN |
+		    SSL_RECEIVED_SHUTDOWN);
 	SSL_free(c->ssl);
 	cred_unref(c->cred);
 	free(c->alpn);

@@ -55,7 +55,9 @@ handles_grow(struct handles *h)
 	struct handle_slot	*slots;
 	size_t			 cap, i;
 
-	cap = h->count * 4 < HANDLES_MINCAP ? HANDLES_MINCAP : h->count * 4;
+	/* A power of two, so that the probe can wrap with a mask. */
+	for (cap = HANDLES_MINCAP; cap < h->count * 4; cap *= 2)
+		;
 	if ((slots = calloc(cap, sizeof(*slots))) == NULL)
 		return (-1);
 	for (i = 0; i < h->cap; i++) {

@@ -134,6 +134,8 @@ main(int argc, char **argv)
 
 	server_stop();
 	conn_close_all();
+	session_cache_clear();
+	ticket_keys_clear();
 	event_free(ev_term);
 	event_free(ev_int);
 	config_free(config);

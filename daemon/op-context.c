@@ -53,7 +53,8 @@ get_params(const json_t *hdr, enum direction dir, struct ctx_params *p,
 	    msg_get_enum(hdr, "max_version", version_names, &max,
 	    err) != SEC_E_OK ||
 	    (dir == DIR_INBOUND && msg_get_enum(hdr, "client_cert",
-	    client_cert_names, &cc, err) != SEC_E_OK))
+	    client_cert_names, &cc, err) != SEC_E_OK) ||
+	    msg_get_bool(hdr, "no_resume", &p->no_resume, err) != SEC_E_OK)
 		return (err->status);
 	if (p->alpn_len > 0)
 		p->alpn = alpn;
@@ -97,8 +98,10 @@ context_create(struct conn *c, struct request *req, enum direction dir,
 	unsigned char		 alpn[MSG_MAX_LIST * (ALPN_MAX_LEN + 1)];
 
 	if (get_cred(c, req->hdr, MSG_REQUIRED, dir, &ch, err) != SEC_E_OK ||
-	    get_params(req->hdr, dir, &p, alpn, err) != SEC_E_OK ||
-	    context_new(ch->cred, dir, &p, ctxp, err) != SEC_E_OK)
+	    get_params(req->hdr, dir, &p, alpn, err) != SEC_E_OK)
+		return (err->status);
+	p.uid = c->peer.uid;
+	if (context_new(ch->cred, dir, &p, ctxp, err) != SEC_E_OK)
 		return (err->status);
 	if (handles_add(&c->handles, HANDLE_CTX, *ctxp, hp) != 0) {
 		context_free(*ctxp);

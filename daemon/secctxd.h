@@ -92,6 +92,8 @@ struct ctx_params {
 	int			 min_version;	/* 0 or TLS1_2_VERSION, ... */
 	int			 max_version;
 	int			 client_cert;	/* 0 none, 1 optional, 2 required */
+	uid_t			 uid;		/* the caller */
+	int			 no_resume;	/* no cached session */
 };
 
 struct step_result {
@@ -151,6 +153,16 @@ void		 context_info(struct tls_context *, struct ctx_info *);
 void		 context_free(struct tls_context *);
 void		 context_global_init(void);
 void		 context_init_ssl_ctx(SSL_CTX *, enum direction);
+
+/* session-cache.c: client sessions by credential, uid and target. */
+void		 session_cache_put(const char *, uid_t, const char *,
+		    SSL_SESSION *);
+SSL_SESSION	*session_cache_get(const char *, uid_t, const char *);
+void		 session_cache_clear(void);
+
+/* ticket-keys.c: the server's session ticket keys. */
+void		 ticket_keys_attach(SSL_CTX *);
+void		 ticket_keys_clear(void);
 
 /* tls-error.c: an OpenSSL failure as an SSPI status and message. */
 secctx_status	 tls_error(SSL *, struct sc_err *);

@@ -101,6 +101,12 @@ struct secctx_options {
 	enum secctx_version	 max_version;
 	/* Server: whether to ask the client for a certificate. */
 	enum secctx_client_cert	 client_cert;
+	/*
+	 * Client: do not resume a cached session, nor cache this one.  By
+	 * default the daemon resumes sessions to the same target made with
+	 * the same credential by the same uid.
+	 */
+	int			 no_resume;
 };
 
 /*

@@ -1065,6 +1065,8 @@ harness_pair_open(secctx_conn *client_conn, const char *client_cred,
 	side_open(&p->client, "client", 0, client_conn, client_cred);
 	side_open(&p->server, "server", 1, server_conn, server_cred);
 	p->client.opt.target = "localhost";
+	/* Full handshakes unless a test asks for resumption. */
+	p->client.opt.no_resume = 1;
 	return (p);
 }
 

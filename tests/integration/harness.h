@@ -196,8 +196,8 @@ struct harness_pair {
 /*
  * Set up a pair: the client acquires client_cred outbound, the server
  * server_cred inbound, each on the connection given or, when it is NULL, on
- * a new one.  The client's target defaults to "localhost"; change the
- * options before the first step.  The pair is allocated, so that the test
+ * a new one.  The client's target defaults to "localhost" and no_resume to
+ * 1 (full handshakes); change the options before the first step.  The pair is allocated, so that the test
  * teardown can close it after a failed test.
  */
 struct harness_pair *harness_pair_open(secctx_conn *client_conn,
