@@ -103,6 +103,8 @@ context_configure(struct tls_context *c, const struct ctx_params *p,
 	if (c->dir == DIR_OUTBOUND) {
 		SSL_set_connect_state(ssl);
 		SSL_set_verify(ssl, SSL_VERIFY_PEER, NULL);
+		/* Answer a TLS 1.3 server's later certificate request. */
+		SSL_set_post_handshake_auth(ssl, 1);
 		if (p->alpn != NULL && SSL_set_alpn_protos(ssl, p->alpn,
 		    p->alpn_len) != 0)
 			goto nomem;

@@ -1,16 +1,16 @@
 /*
- * What the examples share: TCP sockets, ALPN list parsing and the one
- * handshake loop both sides run.
+ * What the examples share: TCP sockets and the parsing of ALPN lists and
+ * protocol versions.
  */
 
 #include <sys/socket.h>
 
 #include <errno.h>
 #include <netdb.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -182,155 +182,16 @@ alpn_free(struct secctx_options *options, char *storage)
 	free(storage);
 }
 
-/*
- * The handshake loop.  Input read from the peer accumulates in a buffer; after
- * each step only the 'extra' bytes the daemon did not consume are kept.
- */
-
-#define HS_READ		(16 * 1024)	/* bytes asked for per read */
-#define HS_MAX_INPUT	(256 * 1024)	/* most unconsumed input kept */
-
-struct hs_input {
-	uint8_t	*buf;
-	size_t	 len;
-	size_t	 size;
-};
-
-/* Read until the input holds at least 'want' bytes (and at least once). */
-static int
-hs_read(int fd, struct hs_input *in, size_t want, char *err, size_t errlen)
-{
-	uint8_t	*p;
-	ssize_t	 n;
-
-	do {
-		if (in->size - in->len < HS_READ) {
-			if (in->len + HS_READ > HS_MAX_INPUT) {
-				snprintf(err, errlen, "the peer sent more than "
-				    "%d bytes the handshake cannot use",
-				    HS_MAX_INPUT);
-				return (-1);
-			}
-			if ((p = realloc(in->buf, in->len + HS_READ)) == NULL) {
-				snprintf(err, errlen, "out of memory");
-				return (-1);
-			}
-			in->buf = p;
-			in->size = in->len + HS_READ;
-		}
-		n = recv(fd, in->buf + in->len, in->size - in->len, 0);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			snprintf(err, errlen, "cannot read from the peer: %s",
-			    errno == EAGAIN ? "timed out" : strerror(errno));
-			return (-1);
-		}
-		if (n == 0) {
-			snprintf(err, errlen, "the peer closed the connection");
-			return (-1);
-		}
-		in->len += n;
-	} while (in->len < want);
-	return (0);
-}
-
-static int
-send_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t	*p = buf;
-	ssize_t		 n;
-
-	while (len > 0) {
-		n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return (-1);
-		p += n;
-		len -= n;
-	}
-	return (0);
-}
-
-/*
- * Send a step's output token.  After an error it is an alert, sent on a
- * best-effort basis; when the server is done, it is at most session tickets,
- * which a client that already hung up does not need.
- */
-static int
-hs_send(int fd, const struct handshake *hs, secctx_status st,
-    const struct secctx_token *tok, char *err, size_t errlen)
-{
-	if (tok->out_len == 0 || send_all(fd, tok->out, tok->out_len) == 0)
-		return (0);
-	if (SECCTX_FAILED(st) || (st == SEC_E_OK && hs->server))
-		return (0);
-	snprintf(err, errlen, "cannot write to the peer: %s", strerror(errno));
-	return (-1);
-}
-
-static secctx_status
-hs_step(const struct handshake *hs, secctx_ctx **ctxp,
-    struct secctx_token *tok)
-{
-	if (hs->server)
-		return (secctx_accept(hs->cred, ctxp, hs->options, tok));
-	return (secctx_initialize(hs->cred, ctxp, hs->options, tok));
-}
-
 int
-handshake_run(int fd, const struct handshake *hs, secctx_ctx **ctxp,
-    char *err, size_t errlen)
+version_parse(const char *arg, enum secctx_version *v)
 {
-	struct hs_input		in = { NULL, 0, 0 };
-	struct secctx_token	tok;
-	secctx_status		st;
-	size_t			want = hs->server ? 1 : 0;
-	int			rc = -1, sent, starved;
-
-	*ctxp = NULL;
-	for (;;) {
-		if (want > 0 && hs_read(fd, &in, want, err, errlen) == -1)
-			goto out;
-		memset(&tok, 0, sizeof(tok));
-		tok.in = in.buf;
-		tok.in_len = in.len;
-		st = hs_step(hs, ctxp, &tok);
-		sent = hs_send(fd, hs, st, &tok, err, errlen);
-		secctx_free(tok.out);
-		if (sent == -1)
-			goto out;
-		if (st == SEC_E_INCOMPLETE_MESSAGE) {
-			want = in.len + (tok.missing > 0 ? tok.missing : 1);
-			continue;
-		}
-		if (SECCTX_FAILED(st)) {
-			snprintf(err, errlen, "%s", secctx_last_error());
-			goto out;
-		}
-		/* Nothing left, or nothing consumed: the peer must speak. */
-		starved = tok.extra == 0 || tok.extra == in.len;
-		if (tok.extra > 0)
-			memmove(in.buf, in.buf + in.len - tok.extra, tok.extra);
-		in.len = tok.extra;
-		want = starved ? in.len + 1 : 0;
-		if (st == SEC_E_OK) {
-			rc = 0;
-			goto out;
-		}
-		if (st != SEC_I_CONTINUE_NEEDED) {
-			snprintf(err, errlen, "unexpected status %s",
-			    secctx_status_name(st) != NULL ?
-			    secctx_status_name(st) : "(unknown)");
-			goto out;
-		}
-	}
-out:
-	if (rc == -1 && *ctxp != NULL) {
-		secctx_delete(*ctxp);
-		*ctxp = NULL;
-	}
-	free(in.buf);
-	return (rc);
+	if (strncasecmp(arg, "TLSv", 4) == 0)
+		arg += 4;
+	if (strcmp(arg, "1.2") == 0)
+		*v = SECCTX_TLS1_2;
+	else if (strcmp(arg, "1.3") == 0)
+		*v = SECCTX_TLS1_3;
+	else
+		return (-1);
+	return (0);
 }

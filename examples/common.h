@@ -1,6 +1,6 @@
 /*
- * What secctx-client and secctx-server share: TCP sockets, option parsing
- * and the handshake loop.
+ * What secctx-client and secctx-server share: TCP sockets and option
+ * parsing.  The TLS connection itself is in session.h.
  */
 #ifndef SECCTX_EXAMPLES_COMMON_H
 #define SECCTX_EXAMPLES_COMMON_H
@@ -34,20 +34,7 @@ int		 alpn_parse(const char *list, struct secctx_options *options,
 		    char **storage);
 void		 alpn_free(struct secctx_options *options, char *storage);
 
-/* The handshake's side and parameters. */
-struct handshake {
-	secctx_cred			*cred;
-	int				 server;	/* accept, not init */
-	const struct secctx_options	*options;
-};
-
-/*
- * Run the handshake over the TCP socket fd: feed what the peer sends to the
- * daemon, send what the daemon returns.  On success *ctxp holds the
- * complete context; on failure it is NULL and err holds a one-line reason
- * (the alert token, if any, has been sent to the peer).
- */
-int		 handshake_run(int fd, const struct handshake *,
-		    secctx_ctx **ctxp, char *err, size_t errlen);
+/* "1.2", "1.3", "TLSv1.2" or "TLSv1.3"; -1 for anything else. */
+int		 version_parse(const char *arg, enum secctx_version *v);
 
 #endif

@@ -21,15 +21,22 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "session.h"
 
-/* How long a silent peer may hold its connection. */
+/* How long a silent peer may hold its connection: handshake, echo. */
 #define PEER_TIMEOUT	30
+#define IDLE_TIMEOUT	600
+/* The longest HTTP request head taken with --www. */
+#define WWW_MAX_REQUEST	(16 * 1024)
+/* How long to wait for the peer to close after our close_notify. */
+#define LINGER_MS	2000
 
 struct server {
 	const char		*bind_addr;
 	const char		*cred_name;
 	const char		*port;
 	int			 once;
+	int			 www;
 	struct secctx_options	 options;
 	char			*alpn_storage;
 	secctx_cred		*cred;
@@ -127,44 +134,177 @@ server_args(struct server *srv, int argc, char **argv)
 	srv->port = argv[optind];
 }
 
-/* Handshake with one peer and report it; 0 when the handshake completed. */
+/* One line to stderr about a peer; a single call, so lines never mix. */
+static void __attribute__((format(printf, 2, 3)))
+peer_log(const struct peer *p, const char *fmt, ...)
+{
+	char	line[ERRLEN + 128];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "secctx-server: %s: %s\n", p->addr, line);
+}
+
+/* Echo whatever the peer sends until it closes. */
+static int
+peer_echo(struct peer *p, struct session *s)
+{
+	struct timeval	 tv = { IDLE_TIMEOUT, 0 };
+	void		*data;
+	size_t		 len;
+	int		 rc;
+
+	setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (;;) {
+		if ((rc = session_recv(s, &data, &len)) == 0)
+			rc = session_send(s, data, len);
+		free(data);
+		if (rc == 0)
+			rc = session_flush(s, 0);
+		if (rc == -1) {
+			peer_log(p, "%s", s->err);
+			return (-1);
+		}
+		if (s->closed || s->eof)
+			return (0);
+	}
+}
+
+/* The page that answers GET: what this connection negotiated. */
+static int
+www_page(const struct peer *p, const struct secctx_info *info, char *buf,
+    size_t len)
+{
+	return (snprintf(buf, len,
+	    "secctx-server: a TLS connection through secctxd\n"
+	    "client: %s\n"
+	    "protocol: %s\n"
+	    "cipher: %s (%s)\n"
+	    "group: %s\n"
+	    "peer_subject: %s\n"
+	    "peer_issuer: %s\n"
+	    "sni: %s\n"
+	    "alpn: %s\n"
+	    "resumed: %s\n"
+	    "credential: %s\n",
+	    p->addr, info->protocol, info->cipher, info->cipher_iana,
+	    info->group, info->peer_subject, info->peer_issuer, info->sni,
+	    info->alpn, info->resumed ? "yes" : "no", info->credential));
+}
+
+/*
+ * Read one HTTP request head; 1 when it is whole, 0 when the peer closed
+ * first, -1 on error.
+ */
+static int
+www_read_request(struct peer *p, struct session *s, char *req, size_t size)
+{
+	void	*data;
+	size_t	 len, have = 0;
+
+	req[0] = '\0';
+	while (strstr(req, "\r\n\r\n") == NULL &&
+	    strstr(req, "\n\n") == NULL) {
+		if (s->closed || s->eof)
+			return (0);
+		if (session_recv(s, &data, &len) == -1) {
+			peer_log(p, "%s", s->err);
+			return (-1);
+		}
+		if (have + len >= size || memchr(data, '\0', len) != NULL) {
+			free(data);
+			peer_log(p, "the request is too long or not text");
+			return (-1);
+		}
+		memcpy(req + have, data, len);
+		free(data);
+		have += len;
+		req[have] = '\0';
+	}
+	return (1);
+}
+
+/* Answer one HTTP request with a page about the connection. */
+static int
+peer_www(struct peer *p, struct session *s, const struct secctx_info *info)
+{
+	char	req[WWW_MAX_REQUEST], page[8192], head[256];
+	int	rc, len, get, body;
+
+	if ((rc = www_read_request(p, s, req, sizeof(req))) != 1)
+		return (rc);
+	get = strncmp(req, "GET ", 4) == 0;
+	body = get || strncmp(req, "HEAD ", 5) != 0;
+	if (get || !body)
+		len = www_page(p, info, page, sizeof(page));
+	else
+		len = snprintf(page, sizeof(page), "only GET and HEAD\n");
+	snprintf(head, sizeof(head), "HTTP/1.0 %s\r\n"
+	    "Content-Type: text/plain\r\n"
+	    "Content-Length: %d\r\n"
+	    "Connection: close\r\n\r\n",
+	    get || !body ? "200 OK" : "405 Method Not Allowed", len);
+	if (session_send(s, head, strlen(head)) == -1 ||
+	    (body && session_send(s, page, len) == -1) ||
+	    session_flush(s, 0) == -1) {
+		peer_log(p, "%s", s->err);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Handshake with one peer, report it and serve it; 0 when all went well. */
 static int
 peer_serve(struct peer *p)
 {
 	struct handshake	 hs;
 	struct secctx_info	 info;
-	secctx_ctx		*ctx;
-	char			 err[ERRLEN];
+	struct session		 s;
 	int			 rc = -1;
 
+	session_init(&s, p->fd);
+	p->fd = -1;
 	hs.cred = p->srv->cred;
 	hs.server = 1;
 	hs.options = &p->srv->options;
-	if (handshake_run(p->fd, &hs, &ctx, err, sizeof(err)) == -1) {
-		fprintf(stderr, "secctx-server: %s: handshake failed: %s\n",
-		    p->addr, err);
-		return (-1);
+	if (session_handshake(&s, &hs) == -1) {
+		peer_log(p, "handshake failed: %s", s.err);
+		goto out;
 	}
-	if (secctx_query_info(ctx, &info) != SEC_E_OK) {
-		fprintf(stderr, "secctx-server: %s: %s\n", p->addr,
-		    secctx_last_error());
+	if (secctx_query_info(s.ctx, &info) != SEC_E_OK) {
+		peer_log(p, "%s", secctx_last_error());
 		goto out;
 	}
 	/* One call per line, so lines from several threads never mix. */
-	printf("%s protocol=%s cipher=%s sni=%s alpn=%s peer_subject=%s\n",
-	    p->addr, info.protocol, info.cipher, info.sni, info.alpn,
+	printf("%s protocol=%s cipher=%s sni=%s alpn=%s resumed=%s "
+	    "peer_subject=%s\n", p->addr, info.protocol, info.cipher,
+	    info.sni, info.alpn, info.resumed ? "yes" : "no",
 	    info.peer_subject);
 	fflush(stdout);
-	rc = 0;
+	if (p->srv->www)
+		rc = peer_www(p, &s, &info);
+	else
+		rc = peer_echo(p, &s);
+	if (rc == 0 && !s.eof) {
+		/* Our close_notify, also in answer to the peer's. */
+		if (session_shutdown(&s) == -1 || session_flush(&s, 0) == -1) {
+			peer_log(p, "%s", s.err);
+			rc = -1;
+		} else if (!s.closed)
+			session_linger(&s, LINGER_MS);
+	}
 out:
-	secctx_delete(ctx);
+	session_free(&s);
 	return (rc);
 }
 
 static void
 peer_free(struct peer *p)
 {
-	close(p->fd);
+	if (p->fd != -1)
+		close(p->fd);
 	free(p);
 }
 

@@ -14,6 +14,9 @@
  *   any other error           the context has been deleted; the output token
  *                             may hold an alert to send to the peer.
  *
+ * SEC_E_INCOMPLETE_MESSAGE has the error bit set (SECCTX_FAILED() is true)
+ * but the context lives on: test for it before treating a status as fatal.
+ *
  * With every status, 'extra' is the count of trailing input bytes that were
  * not consumed: keep them, they start the next call's input.
  *
@@ -49,7 +52,11 @@ typedef struct secctx_ctx	secctx_ctx;	/* a security context */
  */
 secctx_status	 secctx_connect(const char *path, secctx_conn **connp);
 
-/* Close the connection; the daemon frees its credentials and contexts. */
+/*
+ * Close the connection; the daemon frees its credentials and contexts.
+ * Library objects still held may be freed afterwards; any other call on
+ * them fails with SEC_E_NO_AUTHENTICATING_AUTHORITY.
+ */
 void		 secctx_disconnect(secctx_conn *conn);
 
 /* The reason for the last failure in this thread ("" if none). */
@@ -125,8 +132,8 @@ struct secctx_token {
 
 /*
  * Client side.  On the first call *ctxp is NULL and a context is created;
- * later calls pass it back.  When the call fails the context is deleted and
- * *ctxp set to NULL.
+ * later calls pass it back (cred may then be NULL).  When the call fails the
+ * context is deleted and *ctxp set to NULL.
  */
 secctx_status	 secctx_initialize(secctx_cred *cred, secctx_ctx **ctxp,
 		    const struct secctx_options *options,

@@ -497,12 +497,12 @@ harness_assert_daemon_alive(void)
 
 /* Peer processes. */
 
-struct harness_child *
-harness_spawn(const char *const argv[])
+static struct harness_child *
+spawn(const char *const argv[], int split)
 {
 	struct harness_child	*c = NULL;
 	const char		*base;
-	int			 i, p[2], fd;
+	int			 i, p[2], fd, efd;
 
 	for (i = 0; i < MAX_CHILDREN; i++) {
 		if (children[i].pid == 0) {
@@ -521,6 +521,14 @@ harness_spawn(const char *const argv[])
 	if ((fd = open(c->out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0644)) == -1)
 		fail_msg("%s: %s", c->out, strerror(errno));
+	c->err[0] = '\0';
+	efd = fd;
+	if (split) {
+		snprintf(c->err, sizeof(c->err), "%s.err", c->out);
+		if ((efd = open(c->err, O_WRONLY | O_CREAT | O_TRUNC |
+		    O_CLOEXEC, 0644)) == -1)
+			fail_msg("%s: %s", c->err, strerror(errno));
+	}
 	if (pipe2(p, O_CLOEXEC) == -1)
 		fail_msg("pipe: %s", strerror(errno));
 	if ((c->pid = fork()) == -1)
@@ -529,7 +537,7 @@ harness_spawn(const char *const argv[])
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		dup2(p[0], STDIN_FILENO);
 		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
+		dup2(efd, STDERR_FILENO);
 		if (strcmp(argv[0], "openssl") == 0)
 			execvp(SECCTX_OPENSSL, (char *const *)argv);
 		else
@@ -539,8 +547,22 @@ harness_spawn(const char *const argv[])
 	}
 	close(p[0]);
 	close(fd);
+	if (efd != fd)
+		close(efd);
 	c->in = p[1];
 	return (c);
+}
+
+struct harness_child *
+harness_spawn(const char *const argv[])
+{
+	return (spawn(argv, 0));
+}
+
+struct harness_child *
+harness_spawn_split(const char *const argv[])
+{
+	return (spawn(argv, 1));
 }
 
 void

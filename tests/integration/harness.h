@@ -85,15 +85,21 @@ void		 harness_assert_status(secctx_status actual,
 void		 harness_assert_contains(const char *haystack,
 		    const char *needle, const char *file, int line);
 
-/* Peer processes: stdin from a pipe, stdout and stderr to a file. */
+/*
+ * Peer processes: stdin from a pipe, stdout and stderr to a file, or with
+ * harness_spawn_split() stdout to 'out' and stderr to 'err', so that 'out'
+ * holds exactly the bytes the child wrote to its standard output.
+ */
 struct harness_child {
 	pid_t	pid;		/* 0 when the slot is free */
 	int	in;		/* write end of its stdin; -1 once closed */
 	char	out[128];	/* its output file */
+	char	err[136];	/* its stderr file; "" when it is 'out' */
 	char	name[32];
 };
 
 struct harness_child *harness_spawn(const char *const argv[]);
+struct harness_child *harness_spawn_split(const char *const argv[]);
 void		 harness_child_write(struct harness_child *, const char *);
 void		 harness_child_close_stdin(struct harness_child *);
 /* Wait for the child to exit; its wait status.  Fails on timeout. */
