@@ -1,10 +1,13 @@
 /*
- * secctx-server: accept TCP connections, complete each TLS handshake through
- * secctxd in its own thread, print one line with what was negotiated, and
- * close the connection.
+ * secctx-server: accept TCP connections and complete each TLS handshake
+ * through secctxd in a thread of its own; print one line with what was
+ * negotiated; then echo what the client sends until it closes, or with
+ * --www answer one HTTP request with a page describing the connection (like
+ * `openssl s_server -www`); then send close_notify and close.
  *
- *   secctx-server [-1] [-b ADDR] [-c CRED] [-a ALPN,...]
- *       [--verify optional|required] [--tls1.2|--tls1.3] PORT
+ *   secctx-server [-1] [--www] [-b ADDR] [-c CRED] [-a ALPN,...]
+ *       [--verify optional|required] [--tls1.2|--tls1.3] [--min VER]
+ *       [--max VER] PORT
  */
 
 #include <sys/socket.h>
@@ -52,9 +55,13 @@ struct peer {
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: secctx-server [-1] [-b ADDR] [-c CRED] "
-	    "[-a ALPN,...] [--verify optional|required] [--tls1.2|--tls1.3] "
-	    "PORT\n");
+	fprintf(stderr, "usage: secctx-server [-1] [--www] [-b ADDR] [-c CRED] "
+	    "[-a ALPN,...]\n"
+	    "           [--verify optional|required] [--tls1.2|--tls1.3] "
+	    "[--min VER] [--max VER] PORT\n"
+	    "Echoes what each client sends; with --www answers an HTTP "
+	    "request with a page\n"
+	    "about the connection.  -1: serve one connection and exit.\n");
 	exit(1);
 }
 
@@ -85,6 +92,16 @@ server_verify(struct server *srv, const char *arg)
 		    arg);
 }
 
+static enum secctx_version
+server_version(const char *opt, const char *arg)
+{
+	enum secctx_version	v;
+
+	if (version_parse(arg, &v) == -1)
+		fatal("%s takes 1.2 or 1.3, not %s", opt, arg);
+	return (v);
+}
+
 static void
 server_args(struct server *srv, int argc, char **argv)
 {
@@ -92,6 +109,9 @@ server_args(struct server *srv, int argc, char **argv)
 		{ "verify", required_argument, NULL, 'v' },
 		{ "tls1.2", no_argument, NULL, '2' },
 		{ "tls1.3", no_argument, NULL, '3' },
+		{ "min", required_argument, NULL, 'm' },
+		{ "max", required_argument, NULL, 'M' },
+		{ "www", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -125,12 +145,26 @@ server_args(struct server *srv, int argc, char **argv)
 			srv->options.min_version = srv->options.max_version =
 			    ch == '2' ? SECCTX_TLS1_2 : SECCTX_TLS1_3;
 			break;
+		case 'm':
+			srv->options.min_version = server_version("--min",
+			    optarg);
+			break;
+		case 'M':
+			srv->options.max_version = server_version("--max",
+			    optarg);
+			break;
+		case 'W':
+			srv->www = 1;
+			break;
 		default:
 			usage();
 		}
 	}
 	if (argc - optind != 1)
 		usage();
+	if (srv->options.min_version != 0 && srv->options.max_version != 0 &&
+	    srv->options.min_version > srv->options.max_version)
+		fatal("the minimum version is above the maximum");
 	srv->port = argv[optind];
 }
 
@@ -226,26 +260,27 @@ www_read_request(struct peer *p, struct session *s, char *req, size_t size)
 	return (1);
 }
 
-/* Answer one HTTP request with a page about the connection. */
+/* Answer one HTTP request (GET or HEAD) with a page about the connection. */
 static int
 peer_www(struct peer *p, struct session *s, const struct secctx_info *info)
 {
-	char	req[WWW_MAX_REQUEST], page[8192], head[256];
-	int	rc, len, get, body;
+	char		 req[WWW_MAX_REQUEST], page[8192], head[256];
+	const char	*status = "200 OK";
+	int		 rc, len, body = 1;
 
 	if ((rc = www_read_request(p, s, req, sizeof(req))) != 1)
 		return (rc);
-	get = strncmp(req, "GET ", 4) == 0;
-	body = get || strncmp(req, "HEAD ", 5) != 0;
-	if (get || !body)
-		len = www_page(p, info, page, sizeof(page));
-	else
-		len = snprintf(page, sizeof(page), "only GET and HEAD\n");
+	len = www_page(p, info, page, sizeof(page));
+	if (strncmp(req, "HEAD ", 5) == 0)
+		body = 0;
+	else if (strncmp(req, "GET ", 4) != 0) {
+		status = "405 Method Not Allowed";
+		len = snprintf(page, sizeof(page), "GET or HEAD only\n");
+	}
 	snprintf(head, sizeof(head), "HTTP/1.0 %s\r\n"
 	    "Content-Type: text/plain\r\n"
 	    "Content-Length: %d\r\n"
-	    "Connection: close\r\n\r\n",
-	    get || !body ? "200 OK" : "405 Method Not Allowed", len);
+	    "Connection: close\r\n\r\n", status, len);
 	if (session_send(s, head, strlen(head)) == -1 ||
 	    (body && session_send(s, page, len) == -1) ||
 	    session_flush(s, 0) == -1) {

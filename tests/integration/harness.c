@@ -218,27 +218,35 @@ make_pki(void)
 
 static void
 write_cred(FILE *f, const char *name, const char *cert, const char *ca,
-    unsigned uid, int last)
+    const char *uids, int last)
 {
 	fprintf(f, "    {\"name\": \"%s\", ", name);
 	if (cert != NULL)
 		fprintf(f, "\"certificate\": \"%s/%s.pem\", "
 		    "\"private_key\": \"%s/%s.key\", ", harness.pki, cert,
 		    harness.pki, cert);
-	fprintf(f, "\"ca_file\": \"%s/%s\", \"uids\": [%u]}%s\n",
-	    harness.pki, ca, uid, last ? "" : ",");
+	fprintf(f, "\"ca_file\": \"%s/%s\", \"uids\": [%s]}%s\n",
+	    harness.pki, ca, uids, last ? "" : ",");
 }
 
-/* The daemon's configuration: one credential per test scenario. */
+/*
+ * The daemon's configuration: one credential per test scenario.  The
+ * shared-* credentials also admit HARNESS_OTHER_UID, for tests that run a
+ * second user.
+ */
 static int
 write_config(void)
 {
-	unsigned	 uid = (unsigned)getuid();
-	FILE		*f;
+	char	 uid[16], other[16], both[40];
+	FILE	*f;
 
+	snprintf(uid, sizeof(uid), "%u", (unsigned)getuid());
+	snprintf(other, sizeof(other), "%u", (unsigned)getuid() + 1);
+	snprintf(both, sizeof(both), "%u, %u", (unsigned)getuid(),
+	    HARNESS_OTHER_UID);
 	if ((f = fopen(harness.config, "w")) == NULL)
 		return (-1);
-	fprintf(f, "{\n  \"socket\": \"%s\",\n  \"socket_mode\": \"0600\",\n"
+	fprintf(f, "{\n  \"socket\": \"%s\",\n  \"socket_mode\": \"0666\",\n"
 	    "  \"credentials\": [\n", harness.socket);
 	write_cred(f, "server", "server", "ca.pem", uid, 0);
 	write_cred(f, "client", "client", "ca.pem", uid, 0);
@@ -246,7 +254,9 @@ write_config(void)
 	write_cred(f, "rsa-server", "server-rsa", "ca.pem", uid, 0);
 	write_cred(f, "expired-server", "expired", "ca.pem", uid, 0);
 	write_cred(f, "other-server", "other-server", "other-ca.pem", uid, 0);
-	write_cred(f, "forbidden", "server", "ca.pem", uid + 1, 1);
+	write_cred(f, "shared-client", NULL, "ca.pem", both, 0);
+	write_cred(f, "shared-server", "server", "ca.pem", both, 0);
+	write_cred(f, "forbidden", "server", "ca.pem", other, 1);
 	fprintf(f, "  ]\n}\n");
 	return (fclose(f) == 0 ? 0 : -1);
 }
@@ -380,6 +390,11 @@ harness_group_setup(void **state)
 	memset(&harness, 0, sizeof(harness));
 	if (mkdtemp(tmpl) == NULL) {
 		perror("mkdtemp");
+		return (-1);
+	}
+	/* Another user may reach the socket, not list the directory. */
+	if (chmod(tmpl, 0711) != 0) {
+		perror("chmod");
 		return (-1);
 	}
 	snprintf(harness.dir, sizeof(harness.dir), "%s", tmpl);

@@ -26,6 +26,9 @@
 
 #include "secctx.h"
 
+/* The second user of tests that need one (nobody); they run as root. */
+#define HARNESS_OTHER_UID	65534
+
 /* How long any single wait (read, accept, child exit) may take. */
 #define HARNESS_TIMEOUT_MS	10000
 

@@ -4,8 +4,10 @@
  * targets and contexts that opt out do not.
  */
 
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -29,12 +31,13 @@ client_reads_tickets(struct harness_side *s)
 
 /* One full exchange; whether both ends say the session was resumed. */
 static int
-connect_once(enum secctx_version version, const char *target, int no_resume)
+connect_as(const char *client, const char *server,
+    enum secctx_version version, const char *target, int no_resume)
 {
 	struct harness_pair	*p;
 	struct secctx_info	 ci, si;
 
-	p = harness_pair_open(NULL, "client-nocert", NULL, "server");
+	p = harness_pair_open(NULL, client, NULL, server);
 	p->client.opt.min_version = p->client.opt.max_version = version;
 	p->client.opt.target = target;
 	p->client.opt.no_resume = no_resume;
@@ -49,6 +52,103 @@ connect_once(enum secctx_version version, const char *target, int no_resume)
 	assert_contains(ci.peer_subject, "CN=localhost");
 	harness_pair_close(p);
 	return (ci.resumed);
+}
+
+static int
+connect_once(enum secctx_version version, const char *target, int no_resume)
+{
+	return (connect_as("client-nocert", "server", version, target,
+	    no_resume));
+}
+
+/*
+ * In a child running as another uid: one handshake with the shared
+ * credentials, without cmocka.  Exit 0: not resumed; 1: resumed; 2: error.
+ */
+static void
+other_uid_child(void)
+{
+	struct secctx_options	 copt = { .target = "localhost",
+				    .max_version = SECCTX_TLS1_2 };
+	struct secctx_token	 t;
+	struct secctx_info	 info;
+	secctx_conn		*conn;
+	secctx_cred		*cc, *sc;
+	secctx_ctx		*cctx = NULL, *sctx = NULL;
+	unsigned char		 c_in[65536], s_in[65536];
+	size_t			 c_len = 0, s_len = 0;
+	secctx_status		 cst = SEC_I_CONTINUE_NEEDED, sst =
+				    SEC_I_CONTINUE_NEEDED;
+	int			 round;
+
+	if (setgid(HARNESS_OTHER_UID) != 0 || setuid(HARNESS_OTHER_UID) != 0 ||
+	    secctx_connect(harness.socket, &conn) != SEC_E_OK ||
+	    secctx_cred_acquire(conn, "shared-client", SECCTX_OUTBOUND,
+	    &cc) != SEC_E_OK ||
+	    secctx_cred_acquire(conn, "shared-server", SECCTX_INBOUND,
+	    &sc) != SEC_E_OK)
+		_exit(2);
+	for (round = 0; round < 8 && (cst != SEC_E_OK || sst != SEC_E_OK);
+	    round++) {
+		if (cst != SEC_E_OK) {
+			memset(&t, 0, sizeof(t));
+			t.in = c_in;
+			t.in_len = c_len;
+			cst = secctx_initialize(cc, &cctx, &copt, &t);
+			if (SECCTX_FAILED(cst) || t.out_len > sizeof(s_in) -
+			    s_len)
+				_exit(2);
+			memmove(c_in, c_in + c_len - t.extra, t.extra);
+			c_len = t.extra;
+			memcpy(s_in + s_len, t.out, t.out_len);
+			s_len += t.out_len;
+			secctx_free(t.out);
+		}
+		if (sst != SEC_E_OK && s_len > 0) {
+			memset(&t, 0, sizeof(t));
+			t.in = s_in;
+			t.in_len = s_len;
+			sst = secctx_accept(sc, &sctx, NULL, &t);
+			if (SECCTX_FAILED(sst) || t.out_len > sizeof(c_in) -
+			    c_len)
+				_exit(2);
+			memmove(s_in, s_in + s_len - t.extra, t.extra);
+			s_len = t.extra;
+			memcpy(c_in + c_len, t.out, t.out_len);
+			c_len += t.out_len;
+			secctx_free(t.out);
+		}
+	}
+	if (cst != SEC_E_OK || sst != SEC_E_OK ||
+	    secctx_query_info(cctx, &info) != SEC_E_OK)
+		_exit(2);
+	_exit(info.resumed ? 1 : 0);
+}
+
+/* A session made by one uid is never offered to another. */
+static void
+test_other_uid(void **state)
+{
+	pid_t	pid;
+	int	status;
+
+	(void)state;
+	if (getuid() != 0)
+		skip();
+	assert_false(connect_as("shared-client", "shared-server",
+	    SECCTX_TLS1_2, "localhost", 0));
+	assert_true(connect_as("shared-client", "shared-server",
+	    SECCTX_TLS1_2, "localhost", 0));
+	if ((pid = fork()) == 0)
+		other_uid_child();
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	/* 0: the other uid made a full handshake. */
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* The first uid's session is still there for it. */
+	assert_true(connect_as("shared-client", "shared-server",
+	    SECCTX_TLS1_2, "localhost", 0));
 }
 
 static void
@@ -84,6 +184,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		harness_test(test_resume_tls13),
 		harness_test(test_resume_tls12),
+		harness_test(test_other_uid),
 	};
 
 	return (harness_run("resume", tests));
