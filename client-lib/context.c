@@ -412,6 +412,18 @@ info_copy(char *dst, size_t size, const char *src)
 }
 
 static secctx_status
+info_size(const json_t *hdr, const char *key, size_t *out, struct sc_err *err)
+{
+	int64_t	v = 0;
+
+	if (msg_get_int(hdr, key, MSG_OPTIONAL, 0, INT32_MAX, &v, err) !=
+	    SEC_E_OK)
+		return (err->status);
+	*out = v;
+	return (SEC_E_OK);
+}
+
+static secctx_status
 info_fill(const json_t *hdr, struct secctx_info *info)
 {
 	const struct info_field	*f;
@@ -429,6 +441,14 @@ info_fill(const json_t *hdr, struct secctx_info *info)
 	}
 	if (msg_get_bool(hdr, "resumed", &info->resumed, &err) != SEC_E_OK ||
 	    msg_get_bool(hdr, "handshake_done", &info->handshake_done,
+	    &err) != SEC_E_OK ||
+	    info_size(hdr, "stream_header", &info->stream_header,
+	    &err) != SEC_E_OK ||
+	    info_size(hdr, "stream_trailer", &info->stream_trailer,
+	    &err) != SEC_E_OK ||
+	    info_size(hdr, "stream_max_message", &info->stream_max_message,
+	    &err) != SEC_E_OK ||
+	    info_size(hdr, "stream_block_size", &info->stream_block_size,
 	    &err) != SEC_E_OK)
 		return (bad_reply("query_context", &err));
 	return (SEC_E_OK);

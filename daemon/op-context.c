@@ -262,6 +262,14 @@ op_query(struct conn *c, struct request *req, struct response *r,
 	    "peer_issuer", info.peer_issuer, "alpn", info.alpn,
 	    "sni", info.sni, "credential", info.credential,
 	    "resumed", info.resumed, "handshake_done", info.handshake_done);
+	if (v != NULL && json_object_update_missing_new(v, json_pack(
+	    "{s:i, s:i, s:i, s:i}", "stream_header", info.stream_header,
+	    "stream_trailer", info.stream_trailer, "stream_max_message",
+	    info.stream_max_message, "stream_block_size",
+	    info.stream_block_size)) != 0) {
+		json_decref(v);
+		v = NULL;
+	}
 	rc = v != NULL ? json_object_update(r->fields, v) : -1;
 	json_decref(v);
 	if (rc != 0)

@@ -124,6 +124,10 @@ struct ctx_info {
 	const char	*credential;
 	int		 resumed;
 	int		 handshake_done;
+	int		 stream_header;
+	int		 stream_trailer;
+	int		 stream_max_message;
+	int		 stream_block_size;
 };
 
 secctx_status	 context_new(struct cred *, enum direction,

@@ -49,6 +49,45 @@ peer_signature(SSL *ssl)
 	return ("");
 }
 
+/*
+ * The record overhead of the negotiated cipher, as Schannel's stream sizes:
+ * header (record header and explicit nonce or IV), trailer (tag, or MAC and
+ * the most padding, plus TLS 1.3's content type byte) and block size.
+ */
+static void
+stream_sizes(SSL *ssl, const SSL_CIPHER *cipher, struct ctx_info *info)
+{
+	const EVP_MD	*md;
+	const char	*name = SSL_CIPHER_get_name(cipher);
+	int		 mfl = SSL_SESSION_get_max_fragment_length(
+			    SSL_get_session(ssl));
+	int		 tls13 = SSL_version(ssl) >= TLS1_3_VERSION;
+	int		 tag = strstr(name, "CCM8") != NULL ||
+			    strstr(name, "CCM_8") != NULL ? 8 : 16;
+
+	/* RFC 6066 max_fragment_length codes 1..4: 512..4096 bytes. */
+	info->stream_max_message = mfl >= 1 && mfl <= 4 ? 512 << (mfl - 1) :
+	    SSL3_RT_MAX_PLAIN_LENGTH;
+	info->stream_header = 5;
+	if (tls13) {
+		info->stream_trailer = tag + 1;
+		info->stream_block_size = 1;
+	} else if (SSL_CIPHER_is_aead(cipher)) {
+		/* GCM and CCM carry an 8-byte explicit nonce; ChaCha20 none. */
+		if (SSL_CIPHER_get_cipher_nid(cipher) != NID_chacha20_poly1305)
+			info->stream_header += 8;
+		info->stream_trailer = tag;
+		info->stream_block_size = 1;
+	} else {
+		/* CBC: an explicit IV, the MAC, then up to a block of padding. */
+		md = EVP_get_digestbynid(SSL_CIPHER_get_digest_nid(cipher));
+		info->stream_block_size = 16;
+		info->stream_header += 16;
+		info->stream_trailer = (md != NULL ? EVP_MD_get_size(md) :
+		    EVP_MAX_MD_SIZE) + 16;
+	}
+}
+
 static void
 name_string(const X509_NAME *name, char *buf, size_t len)
 {
@@ -100,4 +139,6 @@ tls_info(SSL *ssl, struct ctx_info *info)
 	s = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
 	info->sni = s != NULL ? s : "";
 	info->resumed = SSL_session_reused(ssl);
+	if (cipher != NULL && SSL_is_init_finished(ssl))
+		stream_sizes(ssl, cipher, info);
 }

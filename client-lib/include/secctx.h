@@ -212,6 +212,16 @@ struct secctx_info {
 	char	credential[128];	/* the local credential's name */
 	int	resumed;		/* 1 if the session was resumed */
 	int	handshake_done;		/* 1 once SEC_E_OK was returned */
+	/*
+	 * Stream sizes, as Schannel's SECPKG_ATTR_STREAM_SIZES: one record
+	 * carries at most stream_max_message bytes of data between at most
+	 * stream_header and stream_trailer bytes of overhead.  0 before the
+	 * handshake is complete.
+	 */
+	size_t	stream_header;
+	size_t	stream_trailer;
+	size_t	stream_max_message;
+	size_t	stream_block_size;
 };
 
 secctx_status	 secctx_query_info(secctx_ctx *ctx, struct secctx_info *info);

@@ -333,6 +333,43 @@ test_shutdown_tls13(void **state)
 	shutdown_case(SECCTX_TLS1_3);
 }
 
+/* Stream sizes describe the records exactly (AEAD ciphers). */
+static void
+stream_sizes(enum secctx_version version, size_t header, size_t trailer)
+{
+	struct harness_pair	*p = pair_up(version);
+	struct secctx_info	 info;
+	uint8_t			*data = pattern(2 * 16384 + 1, 5);
+	void			*rec;
+	size_t			 rec_len;
+
+	harness_info(p->client.ctx, &info);
+	assert_int_equal(info.stream_header, header);
+	assert_int_equal(info.stream_trailer, trailer);
+	assert_int_equal(info.stream_max_message, 16384);
+	assert_int_equal(info.stream_block_size, 1);
+	assert_status(secctx_encrypt(p->client.ctx, data, 100, &rec,
+	    &rec_len), SEC_E_OK);
+	assert_int_equal(rec_len, header + 100 + trailer);
+	secctx_free(rec);
+	/* Three records: two full ones and one byte. */
+	assert_status(secctx_encrypt(p->client.ctx, data, 2 * 16384 + 1, &rec,
+	    &rec_len), SEC_E_OK);
+	assert_int_equal(rec_len, 3 * (header + trailer) + 2 * 16384 + 1);
+	secctx_free(rec);
+	free(data);
+	harness_pair_close(p);
+}
+
+static void
+test_stream_sizes(void **state)
+{
+	(void)state;
+	/* AES-GCM: 8-byte explicit nonce in 1.2; content type byte in 1.3. */
+	stream_sizes(SECCTX_TLS1_2, 5 + 8, 16);
+	stream_sizes(SECCTX_TLS1_3, 5, 16 + 1);
+}
+
 /* Garbage where records belong. */
 static void
 test_garbage(void **state)
@@ -367,6 +404,7 @@ main(void)
 		harness_test(test_shutdown_tls12),
 		harness_test(test_shutdown_tls13),
 		harness_test(test_garbage),
+		harness_test(test_stream_sizes),
 	};
 
 	return (harness_run("message", tests));
