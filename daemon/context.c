@@ -217,6 +217,42 @@ record_take(const unsigned char *buf, size_t avail, size_t *reclen,
 	return (RECORD_WHOLE);
 }
 
+/* Caller input handed to OpenSSL one whole record at a time. */
+struct feed {
+	const unsigned char	*in;
+	size_t			 len;
+	size_t			 off;		/* bytes handed over */
+	size_t			 missing;	/* the next record lacks */
+	int			 invalid;	/* the input was not TLS */
+};
+
+/*
+ * Hand the next whole record to OpenSSL: 1 done, 0 when the next record is
+ * not whole, -1 out of memory.  Input that does not start with a record
+ * header is handed over whole, so that OpenSSL answers it with an alert.
+ */
+static int
+feed_record(struct tls_context *c, struct feed *f)
+{
+	size_t	reclen = 0;
+
+	switch (record_take(f->in + f->off, f->len - f->off, &reclen,
+	    &f->missing)) {
+	case RECORD_WHOLE:
+		break;
+	case RECORD_INVALID:
+		reclen = f->len - f->off;
+		f->invalid = 1;
+		break;
+	case RECORD_PARTIAL:
+		return (0);
+	}
+	if (BIO_write(c->rbio, f->in + f->off, reclen) != (int)reclen)
+		return (-1);
+	f->off += reclen;
+	return (1);
+}
+
 static void
 context_output(struct tls_context *c, struct step_result *res)
 {
@@ -238,8 +274,8 @@ secctx_status
 context_handshake(struct tls_context *c, const unsigned char *in, size_t len,
     struct step_result *res, struct sc_err *err)
 {
-	size_t	off = 0, reclen = 0, missing = 0;
-	int	r, consumed = 0, invalid = 0;
+	struct feed	f = { in, len, 0, 0, 0 };
+	int		r;
 
 	memset(res, 0, sizeof(*res));
 	if (c->done)
@@ -256,38 +292,26 @@ context_handshake(struct tls_context *c, const unsigned char *in, size_t len,
 			context_output(c, res);
 			return (tls_error(c->ssl, err));
 		}
-		if (invalid) {
+		if (f.invalid) {
 			context_output(c, res);
 			return (sc_seterr(err, SEC_E_ILLEGAL_MESSAGE,
 			    "the input is not a TLS record"));
 		}
-		switch (record_take(in + off, len - off, &reclen, &missing)) {
-		case RECORD_WHOLE:
-			break;
-		case RECORD_INVALID:
-			/* Let OpenSSL see it and answer with an alert. */
-			reclen = len - off;
-			invalid = 1;
-			break;
-		case RECORD_PARTIAL:
-			goto out;
-		}
-		if (BIO_write(c->rbio, in + off, reclen) != (int)reclen)
+		if ((r = feed_record(c, &f)) < 0)
 			return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
 			    "out of memory"));
-		off += reclen;
-		consumed = 1;
+		if (r == 0)
+			break;
 	}
-out:
 	context_output(c, res);
-	res->extra = len - off;
+	res->extra = len - f.off;
 	if (c->done)
 		return (SEC_E_OK);
-	if (!consumed && res->out_len == 0) {
-		res->missing = missing;
+	if (f.off == 0 && res->out_len == 0) {
+		res->missing = f.missing;
 		return (sc_seterr(err, SEC_E_INCOMPLETE_MESSAGE,
 		    "the input ends inside a TLS record: %zu more bytes needed",
-		    missing));
+		    f.missing));
 	}
 	return (SEC_I_CONTINUE_NEEDED);
 }
@@ -350,8 +374,9 @@ secctx_status
 context_decrypt(struct tls_context *c, const unsigned char *in, size_t len,
     size_t max_records, struct decrypt_result *res, struct sc_err *err)
 {
-	size_t	off = 0, reclen = 0, missing = 0, before;
-	int	r = 0, consumed = 0, invalid = 0;
+	struct feed	f = { in, len, 0, 0, 0 };
+	size_t		before;
+	int		r = 0, fed;
 
 	memset(&res->step, 0, sizeof(res->step));
 	res->data_len = 0;
@@ -360,39 +385,27 @@ context_decrypt(struct tls_context *c, const unsigned char *in, size_t len,
 		    "the handshake is not complete"));
 	ERR_clear_error();
 	while (max_records == 0 || res->records < max_records) {
-		switch (record_take(in + off, len - off, &reclen, &missing)) {
-		case RECORD_WHOLE:
-			break;
-		case RECORD_INVALID:
-			/* Let OpenSSL see it and answer with an alert. */
-			reclen = len - off;
-			invalid = 1;
-			break;
-		case RECORD_PARTIAL:
-			goto out;
-		}
-		if (BIO_write(c->rbio, in + off, reclen) != (int)reclen)
+		if ((fed = feed_record(c, &f)) < 0)
 			return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
 			    "out of memory"));
-		off += reclen;
-		consumed = 1;
+		if (fed == 0)
+			break;
 		before = res->data_len;
 		r = context_read(c, res->data, res->data_cap, &res->data_len);
 		if (res->data_len > before)
 			res->records++;
 		if (r != 0)
 			break;
-		if (invalid || BIO_ctrl_pending(c->rbio) > 0) {
+		if (f.invalid || BIO_ctrl_pending(c->rbio) > 0) {
 			r = -1;
 			break;
 		}
 	}
-out:
 	/* Send what the records called for, such as a KeyUpdate reply. */
 	if (r == 0 && SSL_get_key_update_type(c->ssl) != SSL_KEY_UPDATE_NONE)
 		SSL_do_handshake(c->ssl);
 	context_output(c, &res->step);
-	res->step.extra = len - off;
+	res->step.extra = len - f.off;
 	if (r == 1)
 		return (sc_seterr(err, SEC_I_CONTEXT_EXPIRED,
 		    "the peer closed the connection"));
@@ -401,16 +414,13 @@ out:
 		if (ERR_peek_error() == 0)
 			return (sc_seterr(err, SEC_E_ILLEGAL_MESSAGE,
 			    "the input is not a TLS record"));
-		tls_error(c->ssl, err);
-		if (err->status == SEC_E_ILLEGAL_MESSAGE)
-			err->status = SEC_E_DECRYPT_FAILURE;
-		return (err->status);
+		return (tls_error(c->ssl, err));
 	}
-	if (!consumed) {
-		res->step.missing = missing;
+	if (f.off == 0) {
+		res->step.missing = f.missing;
 		return (sc_seterr(err, SEC_E_INCOMPLETE_MESSAGE,
 		    "the input ends inside a TLS record: %zu more bytes needed",
-		    missing));
+		    f.missing));
 	}
 	return (SEC_E_OK);
 }
