@@ -100,7 +100,8 @@ other_uid_child(void)
 				_exit(2);
 			memmove(c_in, c_in + c_len - t.extra, t.extra);
 			c_len = t.extra;
-			memcpy(s_in + s_len, t.out, t.out_len);
+			if (t.out_len > 0)
+				memcpy(s_in + s_len, t.out, t.out_len);
 			s_len += t.out_len;
 			secctx_free(t.out);
 		}
@@ -114,7 +115,8 @@ other_uid_child(void)
 				_exit(2);
 			memmove(s_in, s_in + s_len - t.extra, t.extra);
 			s_len = t.extra;
-			memcpy(c_in + c_len, t.out, t.out_len);
+			if (t.out_len > 0)
+				memcpy(c_in + c_len, t.out, t.out_len);
 			c_len += t.out_len;
 			secctx_free(t.out);
 		}
