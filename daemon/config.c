@@ -14,7 +14,7 @@
 #define CRED_NAME_MAX	64
 
 static const char *const config_keys[] = {
-	"socket", "socket_mode", "credentials", NULL
+	"socket", "socket_mode", "ticket_key_rotation", "credentials", NULL
 };
 static const char *const cred_keys[] = {
 	"name", "certificate", "private_key", "ca_file", "system_trust",
@@ -208,6 +208,14 @@ parse_config(const json_t *root, struct config *cf, struct sc_err *err)
 			    "socket_mode: must be octal permission bits like "
 			    "\"0660\""));
 	}
+	v = json_object_get(root, "ticket_key_rotation");
+	if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > 7 * 86400))
+		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
+		    "ticket_key_rotation: must be seconds from 1 to 604800"));
+	/* Before the credentials, whose server contexts take it. */
+	ticket_keys_set_rotation(v != NULL ? (int)json_integer_value(v) :
+	    TICKET_ROTATION_DEFAULT);
 	creds = json_object_get(root, "credentials");
 	if (!json_is_array(creds) || json_array_size(creds) == 0)
 		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,

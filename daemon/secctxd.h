@@ -165,6 +165,8 @@ SSL_SESSION	*session_cache_get(const char *, uid_t, const char *);
 void		 session_cache_clear(void);
 
 /* ticket-keys.c: the server's session ticket keys. */
+#define TICKET_ROTATION_DEFAULT	3600
+void		 ticket_keys_set_rotation(int seconds);
 void		 ticket_keys_attach(SSL_CTX *);
 void		 ticket_keys_clear(void);
 

@@ -1,9 +1,10 @@
 /*
  * Session ticket keys for the server side (RFC 5077 format, as OpenSSL
  * seals tickets: AES-256-CBC and HMAC-SHA256).  The daemon makes a fresh
- * key every TICKET_ROTATE seconds and still opens tickets of the previous
- * key, asking for a renewed ticket; older tickets fall back to a full
- * handshake.  Keys live only in memory and are cleansed when dropped.
+ * key when the current one is older than the rotation period and still
+ * opens tickets of the previous key, asking for a renewed ticket; older
+ * tickets fall back to a full handshake.  Keys live only in memory and are
+ * cleansed when dropped.
  */
 
 #include <string.h>
@@ -15,7 +16,7 @@
 
 #include "secctxd.h"
 
-#define TICKET_ROTATE	3600
+static int	ticket_rotation = TICKET_ROTATION_DEFAULT;
 
 struct ticket_key {
 	unsigned char	name[16];
@@ -67,7 +68,7 @@ ticket_key_cb(SSL *ssl, unsigned char *name, unsigned char *iv,
 
 	(void)ssl;
 	if (ticket_current.created == 0 ||
-	    now - ticket_current.created >= TICKET_ROTATE)
+	    now - ticket_current.created >= ticket_rotation)
 		if (ticket_rotate(now) != 0)
 			return (-1);
 	if (enc) {
@@ -93,11 +94,18 @@ ticket_key_cb(SSL *ssl, unsigned char *name, unsigned char *iv,
 	return (k == &ticket_current ? 1 : 2);
 }
 
+/* Set before the first credential is attached. */
+void
+ticket_keys_set_rotation(int seconds)
+{
+	ticket_rotation = seconds;
+}
+
 void
 ticket_keys_attach(SSL_CTX *sctx)
 {
 	SSL_CTX_set_tlsext_ticket_key_evp_cb(sctx, ticket_key_cb);
-	SSL_CTX_set_timeout(sctx, 2 * TICKET_ROTATE);
+	SSL_CTX_set_timeout(sctx, 2 * ticket_rotation);
 }
 
 void

@@ -5,6 +5,8 @@
  */
 
 #include <sys/wait.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -153,6 +155,86 @@ test_other_uid(void **state)
 	    SECCTX_TLS1_2, "localhost", 0));
 }
 
+/*
+ * A second daemon whose ticket key rotates every second, configured like
+ * the harness's; its pid, its socket in sock.
+ */
+static pid_t
+rotating_daemon(char *sock, size_t len)
+{
+	const char	*daemon = getenv("SECCTX_TEST_DAEMON");
+	char		*text, conf[128], *p;
+	FILE		*f;
+	pid_t		 pid;
+	int		 i;
+
+	assert_non_null(daemon);
+	text = harness_read_file(harness.config, NULL);
+	assert_non_null(text);
+	assert_non_null(p = strstr(text, harness.socket));
+	snprintf(conf, sizeof(conf), "%s/rotating.json", harness.dir);
+	snprintf(sock, len, "%s/rotating.sock", harness.dir);
+	assert_non_null(f = fopen(conf, "w"));
+	/* The same file with another socket and the rotation period. */
+	fprintf(f, "{ \"ticket_key_rotation\": 1, \"socket\": \"%s\"%s",
+	    sock, p + strlen(harness.socket) + 1);
+	assert_int_equal(fclose(f), 0);
+	free(text);
+	if ((pid = fork()) == 0) {
+		execl(daemon, "secctxd", "-c", conf, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 100 && access(sock, F_OK) != 0; i++)
+		usleep(50000);
+	assert_int_equal(access(sock, F_OK), 0);
+	return (pid);
+}
+
+static int
+connect_via(secctx_conn *conn, int no_resume)
+{
+	struct harness_pair	*p;
+	struct secctx_info	 ci;
+
+	p = harness_pair_open(conn, "client-nocert", conn, "server");
+	p->client.opt.max_version = SECCTX_TLS1_2;
+	p->client.opt.no_resume = no_resume;
+	harness_pair_run(p);
+	assert_status(p->client.status, SEC_E_OK);
+	assert_status(p->server.status, SEC_E_OK);
+	harness_info(p->client.ctx, &ci);
+	harness_pair_close(p);
+	return (ci.resumed);
+}
+
+/* Tickets of the previous key resume; older ones do not. */
+static void
+test_ticket_rotation(void **state)
+{
+	secctx_conn	*conn;
+	char		 sock[128];
+	pid_t		 pid;
+	int		 status;
+
+	(void)state;
+	pid = rotating_daemon(sock, sizeof(sock));
+	assert_status(secctx_connect(sock, &conn), SEC_E_OK);
+	assert_false(connect_via(conn, 0));	/* ticket under key 1 */
+	usleep(1200000);
+	assert_true(connect_via(conn, 0));	/* key 2; key 1 previous */
+	usleep(1200000);
+	assert_false(connect_via(conn, 1));	/* key 3; key 2 previous */
+	usleep(1200000);
+	/* Key 4: the newest ticket, under key 2, is no longer opened. */
+	assert_false(connect_via(conn, 0));
+	/* The full handshake left a ticket under the current key. */
+	assert_true(connect_via(conn, 0));
+	secctx_disconnect(conn);
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 static void
 resumes(enum secctx_version version)
 {
@@ -187,6 +269,7 @@ main(void)
 		harness_test(test_resume_tls13),
 		harness_test(test_resume_tls12),
 		harness_test(test_other_uid),
+		harness_test(test_ticket_rotation),
 	};
 
 	return (harness_run("resume", tests));
