@@ -32,9 +32,11 @@ message_request(secctx_ctx *ctx, const char *op, const void *payload,
 	}
 	st = conn_request(ctx->conn, op, req, payload, len, reply);
 	json_decref(req);
-	/* The daemon deletes a context whose operation failed. */
+	/* The daemon deletes a context whose connection failed. */
 	if (reply->hdr != NULL && SECCTX_FAILED(st) &&
-	    st != SEC_E_INCOMPLETE_MESSAGE && st != SEC_E_INVALID_PARAMETER)
+	    st != SEC_E_INCOMPLETE_MESSAGE && st != SEC_E_INVALID_PARAMETER &&
+	    st != SEC_E_CONTEXT_EXPIRED && st != SEC_E_OUT_OF_SEQUENCE &&
+	    st != SEC_E_INVALID_HANDLE)
 		ctx->handle = 0;
 	return (st);
 }

@@ -401,8 +401,12 @@ context_decrypt(struct tls_context *c, const unsigned char *in, size_t len,
 			break;
 		}
 	}
-	/* Send what the records called for, such as a KeyUpdate reply. */
-	if (r == 0 && SSL_get_key_update_type(c->ssl) != SSL_KEY_UPDATE_NONE)
+	/*
+	 * A KeyUpdate that asked for ours only marks it pending; schedule it
+	 * (which re-enters the state machine) and write it now.
+	 */
+	if (r == 0 && SSL_get_key_update_type(c->ssl) != SSL_KEY_UPDATE_NONE &&
+	    SSL_key_update(c->ssl, SSL_KEY_UPDATE_NOT_REQUESTED) == 1)
 		SSL_do_handshake(c->ssl);
 	context_output(c, &res->step);
 	res->step.extra = len - f.off;

@@ -1,6 +1,7 @@
 /*
  * Protected messages on an established context: encrypt, decrypt and
- * shutdown.  A failure deletes the context, as for the handshake.
+ * shutdown.  A failure of the TLS connection deletes the context, as for
+ * the handshake; a call the context's state does not allow leaves it be.
  */
 
 #include <stdlib.h>
@@ -8,6 +9,14 @@
 #include "secctxd.h"
 #include "frame.h"
 #include "msg.h"
+
+/* The context survives these: the call came at the wrong time. */
+static int
+context_survives(secctx_status st)
+{
+	return (!SECCTX_FAILED(st) || st == SEC_E_INCOMPLETE_MESSAGE ||
+	    st == SEC_E_CONTEXT_EXPIRED || st == SEC_E_OUT_OF_SEQUENCE);
+}
 
 /* The records of the request's plaintext. */
 secctx_status
@@ -29,7 +38,7 @@ op_encrypt(struct conn *c, struct request *req, struct response *r,
 	r->ctx = ctx;
 	r->payload[0].iov_base = (void *)res.out;
 	r->payload[0].iov_len = res.out_len;
-	if (st != SEC_E_OK)
+	if (!context_survives(st))
 		context_failed(c, h, ctx, r);
 	return (st);
 }
@@ -69,7 +78,7 @@ op_decrypt(struct conn *c, struct request *req, struct response *r,
 	    msg_set_int(r->fields, "extra", res.step.extra) != 0 ||
 	    msg_set_int(r->fields, "missing", res.step.missing) != 0)
 		st = sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY, "out of memory");
-	if (SECCTX_FAILED(st) && st != SEC_E_INCOMPLETE_MESSAGE)
+	if (!context_survives(st))
 		context_failed(c, h, ctx, r);
 	return (st);
 }
@@ -90,7 +99,7 @@ op_shutdown(struct conn *c, struct request *req, struct response *r,
 	r->ctx = ctx;
 	r->payload[0].iov_base = (void *)res.out;
 	r->payload[0].iov_len = res.out_len;
-	if (st != SEC_E_OK)
+	if (!context_survives(st))
 		context_failed(c, h, ctx, r);
 	return (st);
 }

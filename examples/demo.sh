@@ -6,8 +6,9 @@
 # $SECCTX_DEMO_DIR) holding a demo CA, a server credential and a client
 # credential, and a daemon configuration that lets the current user use both.
 # Then it starts secctxd on a socket in that directory, runs secctx-server
-# (one connection) and secctx-client against it over TCP on 127.0.0.1, and
-# prints what the two ends negotiated.  Everything stops when it is done.
+# (one connection, echo) and secctx-client against it over TCP on
+# 127.0.0.1, sends a line through and back, and prints what the two ends
+# negotiated.  Everything stops when it is done.
 #
 set -eu
 
@@ -90,8 +91,9 @@ until grep -q '^listening on ' "$state/server.out" 2>/dev/null; do
 done
 port=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$state/server.out")
 
-echo "demo: client side (secctx-client localhost:$port):"
-"$client" -c client "localhost:$port" | sed 's/^/  /'
+echo "demo: client side (echo hello | secctx-client localhost:$port):"
+echo "hello through secctxd" | "$client" -c client "localhost:$port" 2>&1 |
+    sed 's/^/  /'
 wait "$server_pid"
 server_pid=
 echo "demo: server side (secctx-server):"
