@@ -19,6 +19,19 @@ static struct evconnlistener	*listener;
 static struct event		*resume_ev;	/* re-enables accept */
 static char			*server_path;	/* socket file we made */
 
+/* Whether something accepts connections on the socket file. */
+static int
+server_in_use(const struct sockaddr_un *sun)
+{
+	int	fd, used;
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return (0);
+	used = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0;
+	close(fd);
+	return (used);
+}
+
 int
 server_listen(const char *path, mode_t mode, struct sc_err *err)
 {
@@ -38,6 +51,11 @@ server_listen(const char *path, mode_t mode, struct sc_err *err)
 		if (!S_ISSOCK(st.st_mode)) {
 			sc_seterr(err, SEC_E_INVALID_PARAMETER,
 			    "%s exists and is not a socket", path);
+			return (-1);
+		}
+		if (server_in_use(&sun)) {
+			sc_seterr(err, SEC_E_INVALID_PARAMETER,
+			    "%s: another daemon is listening there", path);
 			return (-1);
 		}
 		unlink(path);

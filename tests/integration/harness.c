@@ -1250,3 +1250,64 @@ harness_record_missing(const uint8_t *p, size_t len)
 	need = TLS_HEADER_LEN + ((size_t)p[3] << 8 | p[4]);
 	return (len < need ? need - len : 0);
 }
+
+/* One step of one side: input in/in_len, output appended to peer. */
+static secctx_status
+raw_step(int server, secctx_cred *cred, secctx_ctx **ctx,
+    const struct secctx_options *opt, uint8_t *in, size_t *in_len,
+    uint8_t *peer, size_t *peer_len, size_t peer_cap)
+{
+	struct secctx_token	t;
+	secctx_status		st;
+
+	memset(&t, 0, sizeof(t));
+	t.in = in;
+	t.in_len = *in_len;
+	st = server ? secctx_accept(cred, ctx, opt, &t) :
+	    secctx_initialize(cred, ctx, opt, &t);
+	if (t.out_len > peer_cap - *peer_len)
+		st = SEC_E_BUFFER_TOO_SMALL;
+	else if (t.out_len > 0) {
+		memcpy(peer + *peer_len, t.out, t.out_len);
+		*peer_len += t.out_len;
+	}
+	secctx_free(t.out);
+	if (SECCTX_FAILED(st) && st != SEC_E_INCOMPLETE_MESSAGE)
+		return (st);
+	memmove(in, in + *in_len - t.extra, t.extra);
+	*in_len = t.extra;
+	return (st);
+}
+
+secctx_status
+harness_raw_handshake(secctx_cred *cc, secctx_cred *sc,
+    const struct secctx_options *copt, secctx_ctx **cctx, secctx_ctx **sctx)
+{
+	uint8_t		*c_in, *s_in;
+	size_t		 c_len = 0, s_len = 0, cap = 65536;
+	secctx_status	 cst = SEC_I_CONTINUE_NEEDED, sst = SEC_I_CONTINUE_NEEDED;
+	int		 round;
+
+	c_in = malloc(cap);
+	s_in = malloc(cap);
+	if (c_in == NULL || s_in == NULL)
+		abort();
+	for (round = 0; round < 16 && (cst != SEC_E_OK || sst != SEC_E_OK);
+	    round++) {
+		if (cst != SEC_E_OK && (round == 0 || c_len > 0))
+			cst = raw_step(0, cc, cctx, copt, c_in, &c_len, s_in,
+			    &s_len, cap);
+		if (SECCTX_FAILED(cst) && cst != SEC_E_INCOMPLETE_MESSAGE)
+			break;
+		if (sst != SEC_E_OK && s_len > 0)
+			sst = raw_step(1, sc, sctx, NULL, s_in, &s_len, c_in,
+			    &c_len, cap);
+		if (SECCTX_FAILED(sst) && sst != SEC_E_INCOMPLETE_MESSAGE)
+			break;
+	}
+	free(c_in);
+	free(s_in);
+	if (cst != SEC_E_OK)
+		return (cst);
+	return (sst);
+}

@@ -235,6 +235,16 @@ uint8_t		*harness_side_take(struct harness_side *, size_t *lenp);
  */
 void		 harness_pair_run(struct harness_pair *);
 
+/*
+ * A whole in-memory handshake between a client context from cc and a
+ * server context from sc, without cmocka, so that threads and child
+ * processes may use it.  SEC_E_OK when both ends completed; the contexts
+ * are left in *cctx and *sctx (NULL after a failure).
+ */
+secctx_status	 harness_raw_handshake(secctx_cred *cc, secctx_cred *sc,
+		    const struct secctx_options *copt, secctx_ctx **cctx,
+		    secctx_ctx **sctx);
+
 /* TLS record helpers: 5-byte header, content type, 16-bit length. */
 #define TLS_HEADER_LEN		5
 #define TLS_CHANGE_CIPHER_SPEC	20

@@ -72,58 +72,18 @@ other_uid_child(void)
 {
 	struct secctx_options	 copt = { .target = "localhost",
 				    .max_version = SECCTX_TLS1_2 };
-	struct secctx_token	 t;
 	struct secctx_info	 info;
 	secctx_conn		*conn;
 	secctx_cred		*cc, *sc;
 	secctx_ctx		*cctx = NULL, *sctx = NULL;
-	unsigned char		 c_in[65536], s_in[65536];
-	size_t			 c_len = 0, s_len = 0;
-	secctx_status		 cst = SEC_I_CONTINUE_NEEDED, sst =
-				    SEC_I_CONTINUE_NEEDED;
-	int			 round;
 
 	if (setgid(HARNESS_OTHER_UID) != 0 || setuid(HARNESS_OTHER_UID) != 0 ||
 	    secctx_connect(harness.socket, &conn) != SEC_E_OK ||
 	    secctx_cred_acquire(conn, "shared-client", SECCTX_OUTBOUND,
 	    &cc) != SEC_E_OK ||
 	    secctx_cred_acquire(conn, "shared-server", SECCTX_INBOUND,
-	    &sc) != SEC_E_OK)
-		_exit(2);
-	for (round = 0; round < 8 && (cst != SEC_E_OK || sst != SEC_E_OK);
-	    round++) {
-		if (cst != SEC_E_OK) {
-			memset(&t, 0, sizeof(t));
-			t.in = c_in;
-			t.in_len = c_len;
-			cst = secctx_initialize(cc, &cctx, &copt, &t);
-			if (SECCTX_FAILED(cst) || t.out_len > sizeof(s_in) -
-			    s_len)
-				_exit(2);
-			memmove(c_in, c_in + c_len - t.extra, t.extra);
-			c_len = t.extra;
-			if (t.out_len > 0)
-				memcpy(s_in + s_len, t.out, t.out_len);
-			s_len += t.out_len;
-			secctx_free(t.out);
-		}
-		if (sst != SEC_E_OK && s_len > 0) {
-			memset(&t, 0, sizeof(t));
-			t.in = s_in;
-			t.in_len = s_len;
-			sst = secctx_accept(sc, &sctx, NULL, &t);
-			if (SECCTX_FAILED(sst) || t.out_len > sizeof(c_in) -
-			    c_len)
-				_exit(2);
-			memmove(s_in, s_in + s_len - t.extra, t.extra);
-			s_len = t.extra;
-			if (t.out_len > 0)
-				memcpy(c_in + c_len, t.out, t.out_len);
-			c_len += t.out_len;
-			secctx_free(t.out);
-		}
-	}
-	if (cst != SEC_E_OK || sst != SEC_E_OK ||
+	    &sc) != SEC_E_OK ||
+	    harness_raw_handshake(cc, sc, &copt, &cctx, &sctx) != SEC_E_OK ||
 	    secctx_query_info(cctx, &info) != SEC_E_OK)
 		_exit(2);
 	_exit(info.resumed ? 1 : 0);
