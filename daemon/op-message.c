@@ -18,6 +18,19 @@ context_survives(secctx_status st)
 	    st == SEC_E_CONTEXT_EXPIRED || st == SEC_E_OUT_OF_SEQUENCE);
 }
 
+/* Answer with the context's output; delete the context if it failed. */
+static secctx_status
+message_done(struct conn *c, uint64_t h, struct tls_context *ctx,
+    struct response *r, const struct step_result *res, secctx_status st)
+{
+	r->ctx = ctx;
+	r->payload[0].iov_base = (void *)res->out;
+	r->payload[0].iov_len = res->out_len;
+	if (!context_survives(st))
+		context_failed(c, h, ctx, r);
+	return (st);
+}
+
 /* The records of the request's plaintext. */
 secctx_status
 op_encrypt(struct conn *c, struct request *req, struct response *r,
@@ -35,12 +48,7 @@ op_encrypt(struct conn *c, struct request *req, struct response *r,
 		    "%zu bytes of data exceed the limit of %u per call",
 		    req->plen, PROTO_MAX_MESSAGE));
 	st = context_encrypt(ctx, req->payload, req->plen, &res, err);
-	r->ctx = ctx;
-	r->payload[0].iov_base = (void *)res.out;
-	r->payload[0].iov_len = res.out_len;
-	if (!context_survives(st))
-		context_failed(c, h, ctx, r);
-	return (st);
+	return (message_done(c, h, ctx, r, &res, st));
 }
 
 /*
@@ -96,10 +104,5 @@ op_shutdown(struct conn *c, struct request *req, struct response *r,
 	if ((ctx = context_get(c, req->hdr, &h, err)) == NULL)
 		return (err->status);
 	st = context_shutdown(ctx, &res, err);
-	r->ctx = ctx;
-	r->payload[0].iov_base = (void *)res.out;
-	r->payload[0].iov_len = res.out_len;
-	if (!context_survives(st))
-		context_failed(c, h, ctx, r);
-	return (st);
+	return (message_done(c, h, ctx, r, &res, st));
 }
