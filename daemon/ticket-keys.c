@@ -66,7 +66,6 @@ ticket_key_cb(SSL *ssl, unsigned char *name, unsigned char *iv,
 	struct ticket_key	*k;
 	time_t			 now = time(NULL);
 
-	(void)ssl;
 	if (ticket_current.created == 0 ||
 	    now - ticket_current.created >= ticket_rotation)
 		if (ticket_rotate(now) != 0)
@@ -91,7 +90,12 @@ ticket_key_cb(SSL *ssl, unsigned char *name, unsigned char *iv,
 	if (EVP_DecryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, k->aes,
 	    iv) != 1 || ticket_mac_init(hctx, k) != 1)
 		return (-1);
-	return (k == &ticket_current ? 1 : 2);
+	/*
+	 * Renew tickets of the previous key, and every TLS 1.3 ticket: the
+	 * client spends one per connection and needs a fresh one.
+	 */
+	return (k == &ticket_current && SSL_version(ssl) < TLS1_3_VERSION ?
+	    1 : 2);
 }
 
 /* Set before the first credential is attached. */
