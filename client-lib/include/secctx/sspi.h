@@ -1,0 +1,665 @@
+/*
+ * secctx/sspi.h: the Windows SSPI / Schannel names, types and values.
+ *
+ * A program written for Windows Schannel includes this header in place of
+ * <windows.h>, <sspi.h> and <schannel.h>.  Every constant has its Windows
+ * name and numeric value; every structure has its Windows name and member
+ * names, with member types chosen so that the layout is the one a 64-bit
+ * Windows compiler produces wherever that makes sense on LP64 Linux:
+ *
+ *   Windows type      here             why
+ *   ULONG, DWORD      uint32_t         Windows 'unsigned long' is 32-bit
+ *   LONG              int32_t          Windows 'long' is 32-bit
+ *   ULONG_PTR         uintptr_t        pointer-sized, as on Windows
+ *   WORD, USHORT      uint16_t
+ *   BYTE, UCHAR       uint8_t
+ *   SEC_WCHAR, WCHAR  wchar_t          see below
+ *
+ * Wide characters.  SEC_WCHAR is wchar_t, which on Linux is 32 bits (UTF-32)
+ * where Windows' is 16 bits (UTF-16).  wchar_t keeps Windows sources
+ * compiling unchanged: L"..." literals, wcslen(), wcscmp() and UNISP_NAME_W
+ * all have the type the W functions take.  char16_t would match the Windows
+ * size but would make every L"" literal a type error.  The cost is that
+ * wide strings are not byte-compatible with Windows ones; nothing in SSPI
+ * puts a wide string on the wire.  As on Windows, the unsuffixed names (the
+ * 'default macro' of each A/W pair) select the W form when UNICODE is
+ * defined and the A form otherwise.
+ *
+ * Status codes.  SECURITY_STATUS is secctx_status, and the SEC_E_* / SEC_I_*
+ * codes are the ones <secctx/status.h> defines (one definition of each code,
+ * shared with the native API).
+ *
+ * Certificates and stores.  Schannel names certificates with CERT_CONTEXT
+ * pointers and store handles.  secctx never takes a certificate or a path
+ * from its caller: the daemon holds named credentials.  The certificate
+ * fields of SCHANNEL_CRED and SCH_CREDENTIALS are kept so that Windows code
+ * compiles, and how they map to daemon credentials is documented with the
+ * functions that read them.  CERT_CONTEXT is declared for the certificates
+ * secctx returns (SECPKG_ATTR_REMOTE_CERT_CONTEXT: the DER bytes in
+ * pbCertEncoded; pCertInfo and hCertStore are NULL).
+ *
+ * The values were written from Microsoft's documentation (learn.microsoft.com:
+ * SecBuffer, SCHANNEL_CRED, SCH_CREDENTIALS, QueryContextAttributes
+ * (Schannel), InitializeSecurityContext / AcceptSecurityContext (Schannel))
+ * and are checked one by one by tests/unit/test_sspi_values.c.
+ */
+#ifndef SECCTX_SSPI_H
+#define SECCTX_SSPI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <wchar.h>
+
+#include <secctx/status.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Basic Windows types ---------------------------------------------- */
+
+typedef uint8_t		BYTE, UCHAR, *PBYTE, *PUCHAR;
+typedef uint16_t	WORD, USHORT, *PWORD, *PUSHORT;
+typedef uint32_t	ULONG, DWORD, *PULONG, *PDWORD;
+typedef int32_t		LONG, *PLONG;
+typedef uintptr_t	ULONG_PTR, *PULONG_PTR;
+typedef void		VOID, *PVOID, *LPVOID;
+typedef char		CHAR, *LPSTR;
+typedef const char	*LPCSTR;
+typedef wchar_t		WCHAR, *LPWSTR, *PWSTR;
+typedef const wchar_t	*LPCWSTR;
+typedef uint32_t	ALG_ID;
+typedef void		*HCERTSTORE;
+
+#define SEC_ENTRY
+#define SEC_FAR
+
+typedef char		SEC_CHAR;
+typedef wchar_t		SEC_WCHAR;
+
+#ifndef ANYSIZE_ARRAY
+#define ANYSIZE_ARRAY	1
+#endif
+
+/* ---- Status ------------------------------------------------------------- */
+
+/* A 32-bit HRESULT-style code: the SEC_E_* and SEC_I_* of <secctx/status.h>. */
+typedef secctx_status	SECURITY_STATUS;
+
+/* ---- Handles and times -------------------------------------------------- */
+
+typedef struct _SecHandle {
+	ULONG_PTR	dwLower;
+	ULONG_PTR	dwUpper;
+} SecHandle, *PSecHandle;
+
+typedef SecHandle	CredHandle, *PCredHandle;
+typedef SecHandle	CtxtHandle, *PCtxtHandle;
+
+#define SecInvalidateHandle(x) \
+	((PSecHandle)(x))->dwLower = ((PSecHandle)(x))->dwUpper = ((ULONG_PTR)((intptr_t)-1))
+#define SecIsValidHandle(x) \
+	((((PSecHandle)(x))->dwLower != ((ULONG_PTR)((intptr_t)-1))) && \
+	 (((PSecHandle)(x))->dwUpper != ((ULONG_PTR)((intptr_t)-1))))
+
+/* A 64-bit FILETIME-like count of 100 ns units, split as on Windows. */
+typedef struct _SECURITY_INTEGER {
+	ULONG	LowPart;
+	LONG	HighPart;
+} SECURITY_INTEGER, *PSECURITY_INTEGER;
+
+typedef SECURITY_INTEGER	TimeStamp, *PTimeStamp;
+
+/* ---- Buffers ------------------------------------------------------------ */
+
+typedef struct _SecBuffer {
+	ULONG	cbBuffer;	/* size of pvBuffer, or a count (EXTRA, MISSING) */
+	ULONG	BufferType;	/* SECBUFFER_* */
+	void	*pvBuffer;
+} SecBuffer, *PSecBuffer;
+
+typedef struct _SecBufferDesc {
+	ULONG		ulVersion;	/* SECBUFFER_VERSION */
+	ULONG		cBuffers;
+	PSecBuffer	pBuffers;
+} SecBufferDesc, *PSecBufferDesc;
+
+#define SECBUFFER_VERSION			0
+
+#define SECBUFFER_EMPTY				0
+#define SECBUFFER_DATA				1
+#define SECBUFFER_TOKEN				2
+#define SECBUFFER_PKG_PARAMS			3
+#define SECBUFFER_MISSING			4
+#define SECBUFFER_EXTRA				5
+#define SECBUFFER_STREAM_TRAILER		6
+#define SECBUFFER_STREAM_HEADER			7
+#define SECBUFFER_ALERT				17
+#define SECBUFFER_APPLICATION_PROTOCOLS		18
+
+/* Attribute bits or'ed into BufferType. */
+#define SECBUFFER_ATTRMASK			0xF0000000u
+#define SECBUFFER_READONLY			0x80000000u
+#define SECBUFFER_READONLY_WITH_CHECKSUM	0x10000000u
+
+/* Data representation argument of Initialize/AcceptSecurityContext. */
+#define SECURITY_NATIVE_DREP			0x00000010
+#define SECURITY_NETWORK_DREP			0x00000000
+
+/* ---- Packages ----------------------------------------------------------- */
+
+#define UNISP_NAME_A	"Microsoft Unified Security Protocol Provider"
+#define UNISP_NAME_W	L"Microsoft Unified Security Protocol Provider"
+#define SCHANNEL_NAME_A	"Schannel"
+#define SCHANNEL_NAME_W	L"Schannel"
+
+#ifdef UNICODE
+#define UNISP_NAME	UNISP_NAME_W
+#define SCHANNEL_NAME	SCHANNEL_NAME_W
+#else
+#define UNISP_NAME	UNISP_NAME_A
+#define SCHANNEL_NAME	SCHANNEL_NAME_A
+#endif
+
+/* wRPCID of the Schannel package. */
+#define UNISP_RPC_ID	14
+
+typedef struct _SecPkgInfoA {
+	ULONG		fCapabilities;	/* SECPKG_FLAG_* */
+	USHORT		wVersion;
+	USHORT		wRPCID;
+	ULONG		cbMaxToken;
+	SEC_CHAR	*Name;
+	SEC_CHAR	*Comment;
+} SecPkgInfoA, *PSecPkgInfoA;
+
+typedef struct _SecPkgInfoW {
+	ULONG		fCapabilities;
+	USHORT		wVersion;
+	USHORT		wRPCID;
+	ULONG		cbMaxToken;
+	SEC_WCHAR	*Name;
+	SEC_WCHAR	*Comment;
+} SecPkgInfoW, *PSecPkgInfoW;
+
+#ifdef UNICODE
+typedef SecPkgInfoW	SecPkgInfo, *PSecPkgInfo;
+#else
+typedef SecPkgInfoA	SecPkgInfo, *PSecPkgInfo;
+#endif
+
+/* SecPkgInfo.fCapabilities bits that describe Schannel. */
+#define SECPKG_FLAG_INTEGRITY		0x00000001
+#define SECPKG_FLAG_PRIVACY		0x00000002
+#define SECPKG_FLAG_TOKEN_ONLY		0x00000004
+#define SECPKG_FLAG_DATAGRAM		0x00000008
+#define SECPKG_FLAG_CONNECTION		0x00000010
+#define SECPKG_FLAG_MULTI_REQUIRED	0x00000020
+#define SECPKG_FLAG_CLIENT_ONLY		0x00000040
+#define SECPKG_FLAG_EXTENDED_ERROR	0x00000080
+#define SECPKG_FLAG_IMPERSONATION	0x00000100
+#define SECPKG_FLAG_ACCEPT_WIN32_NAME	0x00000200
+#define SECPKG_FLAG_STREAM		0x00000400
+#define SECPKG_FLAG_MUTUAL_AUTH		0x00010000
+
+/* ---- Credentials -------------------------------------------------------- */
+
+/* fCredentialUse of AcquireCredentialsHandle. */
+#define SECPKG_CRED_INBOUND		0x00000001
+#define SECPKG_CRED_OUTBOUND		0x00000002
+#define SECPKG_CRED_BOTH		0x00000003
+
+/* Protocol bits: SCHANNEL_CRED.grbitEnabledProtocols,
+   TLS_PARAMETERS.grbitDisabledProtocols, ConnectionInfo.dwProtocol. */
+#define SP_PROT_NONE			0x00000000
+#define SP_PROT_SSL2_SERVER		0x00000004
+#define SP_PROT_SSL2_CLIENT		0x00000008
+#define SP_PROT_SSL2			(SP_PROT_SSL2_SERVER | SP_PROT_SSL2_CLIENT)
+#define SP_PROT_SSL3_SERVER		0x00000010
+#define SP_PROT_SSL3_CLIENT		0x00000020
+#define SP_PROT_SSL3			(SP_PROT_SSL3_SERVER | SP_PROT_SSL3_CLIENT)
+#define SP_PROT_TLS1_SERVER		0x00000040
+#define SP_PROT_TLS1_CLIENT		0x00000080
+#define SP_PROT_TLS1			(SP_PROT_TLS1_SERVER | SP_PROT_TLS1_CLIENT)
+#define SP_PROT_TLS1_0_SERVER		SP_PROT_TLS1_SERVER
+#define SP_PROT_TLS1_0_CLIENT		SP_PROT_TLS1_CLIENT
+#define SP_PROT_TLS1_0			(SP_PROT_TLS1_0_SERVER | SP_PROT_TLS1_0_CLIENT)
+#define SP_PROT_TLS1_1_SERVER		0x00000100
+#define SP_PROT_TLS1_1_CLIENT		0x00000200
+#define SP_PROT_TLS1_1			(SP_PROT_TLS1_1_SERVER | SP_PROT_TLS1_1_CLIENT)
+#define SP_PROT_TLS1_2_SERVER		0x00000400
+#define SP_PROT_TLS1_2_CLIENT		0x00000800
+#define SP_PROT_TLS1_2			(SP_PROT_TLS1_2_SERVER | SP_PROT_TLS1_2_CLIENT)
+#define SP_PROT_TLS1_3_SERVER		0x00001000
+#define SP_PROT_TLS1_3_CLIENT		0x00002000
+#define SP_PROT_TLS1_3			(SP_PROT_TLS1_3_SERVER | SP_PROT_TLS1_3_CLIENT)
+
+/* SCHANNEL_CRED.dwFlags and SCH_CREDENTIALS.dwFlags. */
+#define SCH_CRED_NO_SYSTEM_MAPPER			0x00000002
+#define SCH_CRED_NO_SERVERNAME_CHECK			0x00000004
+#define SCH_CRED_MANUAL_CRED_VALIDATION			0x00000008
+#define SCH_CRED_NO_DEFAULT_CREDS			0x00000010
+#define SCH_CRED_AUTO_CRED_VALIDATION			0x00000020
+#define SCH_CRED_USE_DEFAULT_CREDS			0x00000040
+#define SCH_CRED_DISABLE_RECONNECTS			0x00000080
+#define SCH_CRED_REVOCATION_CHECK_END_CERT		0x00000100
+#define SCH_CRED_REVOCATION_CHECK_CHAIN			0x00000200
+#define SCH_CRED_REVOCATION_CHECK_CHAIN_EXCLUDE_ROOT	0x00000400
+#define SCH_CRED_IGNORE_NO_REVOCATION_CHECK		0x00000800
+#define SCH_CRED_IGNORE_REVOCATION_OFFLINE		0x00001000
+#define SCH_CRED_RESTRICTED_ROOTS			0x00002000
+#define SCH_CRED_REVOCATION_CHECK_CACHE_ONLY		0x00004000
+#define SCH_CRED_CACHE_ONLY_URL_RETRIEVAL		0x00008000
+#define SCH_CRED_MEMORY_STORE_CERT			0x00010000
+#define SCH_CRED_CACHE_ONLY_URL_RETRIEVAL_ON_CREATE	0x00020000
+#define SCH_SEND_ROOT_CERT				0x00040000
+#define SCH_CRED_SNI_CREDENTIAL				0x00080000
+#define SCH_CRED_SNI_ENABLE_OCSP			0x00100000
+#define SCH_SEND_AUX_RECORD				0x00200000
+#define SCH_USE_STRONG_CRYPTO				0x00400000
+
+/* dwCredFormat. */
+#define SCH_CRED_FORMAT_CERT_CONTEXT	0x00000000
+#define SCH_CRED_FORMAT_CERT_HASH	0x00000001
+#define SCH_CRED_FORMAT_CERT_HASH_STORE	0x00000002
+
+#define SCHANNEL_CRED_VERSION		0x00000004
+#define SCH_CREDENTIALS_VERSION		0x00000005
+
+#define SCH_CRED_MAX_SUPPORTED_ALPN_IDS		16
+#define SCH_CRED_MAX_SUPPORTED_CRYPTO_SETTINGS	16
+
+/* A certificate, as Schannel hands one out: here the DER bytes only. */
+#define X509_ASN_ENCODING	0x00000001
+#define PKCS_7_ASN_ENCODING	0x00010000
+
+struct _CERT_INFO;	/* never filled in by secctx */
+
+typedef struct _CERT_CONTEXT {
+	DWORD			dwCertEncodingType;	/* X509_ASN_ENCODING */
+	BYTE			*pbCertEncoded;		/* DER */
+	DWORD			cbCertEncoded;
+	struct _CERT_INFO	*pCertInfo;		/* NULL */
+	HCERTSTORE		hCertStore;		/* NULL */
+} CERT_CONTEXT, *PCERT_CONTEXT;
+typedef const CERT_CONTEXT	*PCCERT_CONTEXT;
+
+struct _HMAPPER;	/* reserved by Windows; cMappers must be 0 */
+
+/*
+ * The legacy credential description (dwVersion = SCHANNEL_CRED_VERSION).
+ * secctx reads dwVersion, grbitEnabledProtocols, dwFlags and the
+ * certificate fields; the cipher-suite and mapper fields must be zero.
+ */
+typedef struct _SCHANNEL_CRED {
+	DWORD			dwVersion;
+	DWORD			cCreds;
+	PCCERT_CONTEXT		*paCred;
+	HCERTSTORE		hRootStore;
+	DWORD			cMappers;
+	struct _HMAPPER		**aphMappers;
+	DWORD			cSupportedAlgs;
+	ALG_ID			*palgSupportedAlgs;
+	DWORD			grbitEnabledProtocols;	/* SP_PROT_*; 0: default */
+	DWORD			dwMinimumCipherStrength;
+	DWORD			dwMaximumCipherStrength;
+	DWORD			dwSessionLifespan;
+	DWORD			dwFlags;		/* SCH_CRED_* */
+	DWORD			dwCredFormat;
+} SCHANNEL_CRED, *PSCHANNEL_CRED;
+
+/* A counted wide string, as TLS_PARAMETERS uses for ALPN ids. */
+typedef struct _UNICODE_STRING {
+	USHORT	Length;		/* bytes, without a terminator */
+	USHORT	MaximumLength;
+	PWSTR	Buffer;
+} UNICODE_STRING, *PUNICODE_STRING;
+
+typedef enum _eTlsAlgorithmUsage {
+	TlsParametersCngAlgUsageKeyExchange,
+	TlsParametersCngAlgUsageSignature,
+	TlsParametersCngAlgUsageCipher,
+	TlsParametersCngAlgUsageDigest,
+	TlsParametersCngAlgUsageCertSig
+} eTlsAlgorithmUsage;
+
+typedef struct _CRYPTO_SETTINGS {
+	eTlsAlgorithmUsage	eAlgorithmUsage;
+	UNICODE_STRING		strCngAlgId;
+	DWORD			cChainingModes;
+	PUNICODE_STRING		rgstrChainingModes;
+	DWORD			dwMinBitLength;
+	DWORD			dwMaxBitLength;
+} CRYPTO_SETTINGS, *PCRYPTO_SETTINGS;
+
+#define TLS_PARAMS_OPTIONAL	0x00000001
+
+/* Restrictions of an SCH_CREDENTIALS; secctx honours grbitDisabledProtocols. */
+typedef struct _TLS_PARAMETERS {
+	DWORD			cAlpnIds;
+	PUNICODE_STRING		rgstrAlpnIds;
+	DWORD			grbitDisabledProtocols;	/* SP_PROT_* */
+	DWORD			cDisabledCrypto;
+	PCRYPTO_SETTINGS	pDisabledCrypto;
+	DWORD			dwFlags;
+} TLS_PARAMETERS, *PTLS_PARAMETERS;
+
+/* The current credential description (dwVersion = SCH_CREDENTIALS_VERSION). */
+typedef struct _SCH_CREDENTIALS {
+	DWORD			dwVersion;
+	DWORD			dwCredFormat;
+	DWORD			cCreds;
+	PCCERT_CONTEXT		*paCred;
+	HCERTSTORE		hRootStore;
+	DWORD			cMappers;
+	struct _HMAPPER		**aphMappers;
+	DWORD			dwSessionLifespan;
+	DWORD			dwFlags;		/* SCH_CRED_* */
+	DWORD			cTlsParameters;
+	PTLS_PARAMETERS		pTlsParameters;
+} SCH_CREDENTIALS, *PSCH_CREDENTIALS;
+
+/* ---- Context requirements and attributes -------------------------------- */
+
+/* fContextReq of InitializeSecurityContext. */
+#define ISC_REQ_DELEGATE		0x00000001
+#define ISC_REQ_MUTUAL_AUTH		0x00000002
+#define ISC_REQ_REPLAY_DETECT		0x00000004
+#define ISC_REQ_SEQUENCE_DETECT		0x00000008
+#define ISC_REQ_CONFIDENTIALITY		0x00000010
+#define ISC_REQ_USE_SESSION_KEY		0x00000020
+#define ISC_REQ_PROMPT_FOR_CREDS	0x00000040
+#define ISC_REQ_USE_SUPPLIED_CREDS	0x00000080
+#define ISC_REQ_ALLOCATE_MEMORY		0x00000100
+#define ISC_REQ_USE_DCE_STYLE		0x00000200
+#define ISC_REQ_DATAGRAM		0x00000400
+#define ISC_REQ_CONNECTION		0x00000800
+#define ISC_REQ_CALL_LEVEL		0x00001000
+#define ISC_REQ_FRAGMENT_SUPPLIED	0x00002000
+#define ISC_REQ_EXTENDED_ERROR		0x00004000
+#define ISC_REQ_STREAM			0x00008000
+#define ISC_REQ_INTEGRITY		0x00010000
+#define ISC_REQ_IDENTIFY		0x00020000
+#define ISC_REQ_NULL_SESSION		0x00040000
+#define ISC_REQ_MANUAL_CRED_VALIDATION	0x00080000
+#define ISC_REQ_RESERVED1		0x00100000
+#define ISC_REQ_FRAGMENT_TO_FIT		0x00200000
+#define ISC_REQ_FORWARD_CREDENTIALS	0x00400000
+#define ISC_REQ_NO_INTEGRITY		0x00800000
+#define ISC_REQ_USE_HTTP_STYLE		0x01000000
+#define ISC_REQ_UNVERIFIED_TARGET_NAME	0x20000000
+#define ISC_REQ_CONFIDENTIALITY_ONLY	0x40000000
+
+/* *pfContextAttr of InitializeSecurityContext. */
+#define ISC_RET_DELEGATE		0x00000001
+#define ISC_RET_MUTUAL_AUTH		0x00000002
+#define ISC_RET_REPLAY_DETECT		0x00000004
+#define ISC_RET_SEQUENCE_DETECT		0x00000008
+#define ISC_RET_CONFIDENTIALITY		0x00000010
+#define ISC_RET_USE_SESSION_KEY		0x00000020
+#define ISC_RET_USED_COLLECTED_CREDS	0x00000040
+#define ISC_RET_USED_SUPPLIED_CREDS	0x00000080
+#define ISC_RET_ALLOCATED_MEMORY	0x00000100
+#define ISC_RET_USED_DCE_STYLE		0x00000200
+#define ISC_RET_DATAGRAM		0x00000400
+#define ISC_RET_CONNECTION		0x00000800
+#define ISC_RET_INTERMEDIATE_RETURN	0x00001000
+#define ISC_RET_CALL_LEVEL		0x00002000
+#define ISC_RET_EXTENDED_ERROR		0x00004000
+#define ISC_RET_STREAM			0x00008000
+#define ISC_RET_INTEGRITY		0x00010000
+#define ISC_RET_IDENTIFY		0x00020000
+#define ISC_RET_NULL_SESSION		0x00040000
+#define ISC_RET_MANUAL_CRED_VALIDATION	0x00080000
+#define ISC_RET_RESERVED1		0x00100000
+#define ISC_RET_FRAGMENT_ONLY		0x00200000
+#define ISC_RET_FORWARD_CREDENTIALS	0x00400000
+#define ISC_RET_USED_HTTP_STYLE		0x01000000
+#define ISC_RET_NO_ADDITIONAL_TOKEN	0x02000000
+#define ISC_RET_REAUTHENTICATION	0x08000000
+#define ISC_RET_CONFIDENTIALITY_ONLY	0x40000000
+
+/* fContextReq of AcceptSecurityContext. */
+#define ASC_REQ_DELEGATE		0x00000001
+#define ASC_REQ_MUTUAL_AUTH		0x00000002
+#define ASC_REQ_REPLAY_DETECT		0x00000004
+#define ASC_REQ_SEQUENCE_DETECT		0x00000008
+#define ASC_REQ_CONFIDENTIALITY		0x00000010
+#define ASC_REQ_USE_SESSION_KEY		0x00000020
+#define ASC_REQ_SESSION_TICKET		0x00000040
+#define ASC_REQ_ALLOCATE_MEMORY		0x00000100
+#define ASC_REQ_USE_DCE_STYLE		0x00000200
+#define ASC_REQ_DATAGRAM		0x00000400
+#define ASC_REQ_CONNECTION		0x00000800
+#define ASC_REQ_CALL_LEVEL		0x00001000
+#define ASC_REQ_FRAGMENT_SUPPLIED	0x00002000
+#define ASC_REQ_EXTENDED_ERROR		0x00008000
+#define ASC_REQ_STREAM			0x00010000
+#define ASC_REQ_INTEGRITY		0x00020000
+#define ASC_REQ_LICENSING		0x00040000
+#define ASC_REQ_IDENTIFY		0x00080000
+#define ASC_REQ_ALLOW_NULL_SESSION	0x00100000
+#define ASC_REQ_ALLOW_NON_USER_LOGONS	0x00200000
+#define ASC_REQ_ALLOW_CONTEXT_REPLAY	0x00400000
+#define ASC_REQ_FRAGMENT_TO_FIT		0x00800000
+#define ASC_REQ_NO_TOKEN		0x01000000
+#define ASC_REQ_PROXY_BINDINGS		0x04000000
+#define ASC_REQ_ALLOW_MISSING_BINDINGS	0x10000000
+
+/* *pfContextAttr of AcceptSecurityContext. */
+#define ASC_RET_DELEGATE		0x00000001
+#define ASC_RET_MUTUAL_AUTH		0x00000002
+#define ASC_RET_REPLAY_DETECT		0x00000004
+#define ASC_RET_SEQUENCE_DETECT		0x00000008
+#define ASC_RET_CONFIDENTIALITY		0x00000010
+#define ASC_RET_USE_SESSION_KEY		0x00000020
+#define ASC_RET_SESSION_TICKET		0x00000040
+#define ASC_RET_ALLOCATED_MEMORY	0x00000100
+#define ASC_RET_USED_DCE_STYLE		0x00000200
+#define ASC_RET_DATAGRAM		0x00000400
+#define ASC_RET_CONNECTION		0x00000800
+#define ASC_RET_CALL_LEVEL		0x00002000
+#define ASC_RET_THIRD_LEG_FAILED	0x00004000
+#define ASC_RET_EXTENDED_ERROR		0x00008000
+#define ASC_RET_STREAM			0x00010000
+#define ASC_RET_INTEGRITY		0x00020000
+#define ASC_RET_LICENSING		0x00040000
+#define ASC_RET_IDENTIFY		0x00080000
+#define ASC_RET_NULL_SESSION		0x00100000
+#define ASC_RET_ALLOW_NON_USER_LOGONS	0x00200000
+#define ASC_RET_ALLOW_CONTEXT_REPLAY	0x00400000
+#define ASC_RET_FRAGMENT_ONLY		0x00800000
+#define ASC_RET_NO_TOKEN		0x01000000
+#define ASC_RET_NO_ADDITIONAL_TOKEN	0x02000000
+
+/* ---- ApplyControlToken -------------------------------------------------- */
+
+/* dwTokenType of SCHANNEL_SHUTDOWN and friends (first DWORD of the token). */
+#define SCHANNEL_RENEGOTIATE	0
+#define SCHANNEL_SHUTDOWN	1
+#define SCHANNEL_ALERT		2
+#define SCHANNEL_SESSION	3
+
+/* ---- QueryContextAttributes --------------------------------------------- */
+
+#define SECPKG_ATTR_SIZES			0
+#define SECPKG_ATTR_STREAM_SIZES		4
+#define SECPKG_ATTR_UNIQUE_BINDINGS		25
+#define SECPKG_ATTR_ENDPOINT_BINDINGS		26
+#define SECPKG_ATTR_APPLICATION_PROTOCOL	35
+#define SECPKG_ATTR_REMOTE_CERT_CONTEXT		0x53
+#define SECPKG_ATTR_LOCAL_CERT_CONTEXT		0x54
+#define SECPKG_ATTR_CONNECTION_INFO		0x5a
+#define SECPKG_ATTR_SESSION_INFO		0x5d
+#define SECPKG_ATTR_KEYING_MATERIAL_INFO	0x6a
+#define SECPKG_ATTR_KEYING_MATERIAL		0x6b
+
+/* SECPKG_ATTR_STREAM_SIZES */
+typedef struct _SecPkgContext_StreamSizes {
+	ULONG	cbHeader;
+	ULONG	cbTrailer;
+	ULONG	cbMaximumMessage;
+	ULONG	cBuffers;
+	ULONG	cbBlockSize;
+} SecPkgContext_StreamSizes, *PSecPkgContext_StreamSizes;
+
+/* SECPKG_ATTR_CONNECTION_INFO; dwProtocol is one SP_PROT_* bit. */
+typedef struct _SecPkgContext_ConnectionInfo {
+	DWORD	dwProtocol;
+	ALG_ID	aiCipher;
+	DWORD	dwCipherStrength;
+	ALG_ID	aiHash;
+	DWORD	dwHashStrength;
+	ALG_ID	aiExch;
+	DWORD	dwExchStrength;
+} SecPkgContext_ConnectionInfo, *PSecPkgContext_ConnectionInfo;
+
+/* SECPKG_ATTR_APPLICATION_PROTOCOL and SECBUFFER_APPLICATION_PROTOCOLS. */
+typedef enum _SEC_APPLICATION_PROTOCOL_NEGOTIATION_EXT {
+	SecApplicationProtocolNegotiationExt_None = 0,
+	SecApplicationProtocolNegotiationExt_NPN = 1,
+	SecApplicationProtocolNegotiationExt_ALPN = 2
+} SEC_APPLICATION_PROTOCOL_NEGOTIATION_EXT;
+
+typedef enum _SEC_APPLICATION_PROTOCOL_NEGOTIATION_STATUS {
+	SecApplicationProtocolNegotiationStatus_None = 0,
+	SecApplicationProtocolNegotiationStatus_Success = 1,
+	SecApplicationProtocolNegotiationStatus_SelectedClientOnly = 2
+} SEC_APPLICATION_PROTOCOL_NEGOTIATION_STATUS;
+
+#define MAX_PROTOCOL_ID_SIZE	0xff
+
+typedef struct _SecPkgContext_ApplicationProtocol {
+	SEC_APPLICATION_PROTOCOL_NEGOTIATION_STATUS	ProtoNegoStatus;
+	SEC_APPLICATION_PROTOCOL_NEGOTIATION_EXT	ProtoNegoExt;
+	UCHAR						ProtocolIdSize;
+	UCHAR						ProtocolId[MAX_PROTOCOL_ID_SIZE];
+} SecPkgContext_ApplicationProtocol, *PSecPkgContext_ApplicationProtocol;
+
+/* One protocol list in a SECBUFFER_APPLICATION_PROTOCOLS buffer: the ALPN
+   wire form (length-prefixed names), ProtocolListSize bytes of it. */
+typedef struct _SEC_APPLICATION_PROTOCOL_LIST {
+	SEC_APPLICATION_PROTOCOL_NEGOTIATION_EXT	ProtoNegoExt;
+	USHORT						ProtocolListSize;
+	UCHAR						ProtocolList[ANYSIZE_ARRAY];
+} SEC_APPLICATION_PROTOCOL_LIST, *PSEC_APPLICATION_PROTOCOL_LIST;
+
+typedef struct _SEC_APPLICATION_PROTOCOLS {
+	ULONG				ProtocolListsSize;	/* bytes of ProtocolLists */
+	SEC_APPLICATION_PROTOCOL_LIST	ProtocolLists[ANYSIZE_ARRAY];
+} SEC_APPLICATION_PROTOCOLS, *PSEC_APPLICATION_PROTOCOLS;
+
+/* SECPKG_ATTR_ENDPOINT_BINDINGS / UNIQUE_BINDINGS: Bindings points to a
+   SEC_CHANNEL_BINDINGS followed by its application data (the binding,
+   prefixed "tls-server-end-point:" or "tls-unique:"). Freed with
+   FreeContextBuffer. */
+typedef struct _SEC_CHANNEL_BINDINGS {
+	ULONG	dwInitiatorAddrType;
+	ULONG	cbInitiatorLength;
+	ULONG	dwInitiatorOffset;
+	ULONG	dwAcceptorAddrType;
+	ULONG	cbAcceptorLength;
+	ULONG	dwAcceptorOffset;
+	ULONG	cbApplicationDataLength;
+	ULONG	dwApplicationDataOffset;
+} SEC_CHANNEL_BINDINGS, *PSEC_CHANNEL_BINDINGS;
+
+typedef struct _SecPkgContext_Bindings {
+	ULONG			BindingsLength;
+	SEC_CHANNEL_BINDINGS	*Bindings;
+} SecPkgContext_Bindings, *PSecPkgContext_Bindings;
+
+/* SECPKG_ATTR_SESSION_INFO */
+#define SSL_SESSION_RECONNECT	1
+
+typedef struct _SecPkgContext_SessionInfo {
+	DWORD	dwFlags;		/* SSL_SESSION_RECONNECT if resumed */
+	DWORD	cbSessionId;
+	BYTE	rgbSessionId[32];
+} SecPkgContext_SessionInfo, *PSecPkgContext_SessionInfo;
+
+/* SECPKG_ATTR_KEYING_MATERIAL_INFO (set with SetContextAttributes before
+   the handshake) and SECPKG_ATTR_KEYING_MATERIAL (queried after it). */
+typedef struct _SecPkgContext_KeyingMaterialInfo {
+	WORD	cbLabel;		/* with the terminating NUL */
+	LPSTR	pszLabel;
+	WORD	cbContextValue;
+	PBYTE	pbContextValue;
+	DWORD	cbKeyingMaterial;
+} SecPkgContext_KeyingMaterialInfo, *PSecPkgContext_KeyingMaterialInfo;
+
+typedef struct _SecPkgContext_KeyingMaterial {
+	DWORD	cbKeyingMaterial;
+	PBYTE	pbKeyingMaterial;	/* FreeContextBuffer */
+} SecPkgContext_KeyingMaterial, *PSecPkgContext_KeyingMaterial;
+
+/* ---- Functions ---------------------------------------------------------- */
+
+/*
+ * The SSPI functions libsecctx provides, on top of the native secctx_* API.
+ * Where they differ from Windows, the difference is stated here.
+ *
+ * AcquireCredentialsHandle: pszPackage is UNISP_NAME or SCHANNEL_NAME
+ * (case-insensitive), else SEC_E_SECPKG_NOT_FOUND.  The credential is the
+ * daemon credential whose name is pszPrincipal; a NULL or empty principal
+ * names "client" for SECPKG_CRED_OUTBOUND and "server" for
+ * SECPKG_CRED_INBOUND.  A secctx credential serves one direction, so
+ * SECPKG_CRED_BOTH is SEC_E_UNSUPPORTED_FUNCTION.  pAuthData is NULL, an
+ * SCHANNEL_CRED (dwVersion SCHANNEL_CRED_VERSION) or an SCH_CREDENTIALS
+ * (dwVersion SCH_CREDENTIALS_VERSION); another version is
+ * SEC_E_UNKNOWN_CREDENTIALS.  From it secctx takes the protocols
+ * (grbitEnabledProtocols, or the union of the pTlsParameters'
+ * grbitDisabledProtocols) for the side the credential serves: TLS 1.2 and
+ * TLS 1.3 exist here, and a set that leaves neither is
+ * SEC_E_ALGORITHM_MISMATCH.  paCred, hRootStore, dwCredFormat,
+ * dwSessionLifespan and the revocation flags are ignored: the daemon's
+ * configuration of the named credential decides certificates, trust and
+ * revocation.  SCH_CRED_MANUAL_CRED_VALIDATION is accepted but the daemon
+ * still validates the peer (a deliberate difference: the application never
+ * sees an unvalidated peer).  Non-zero cMappers or cSupportedAlgs are
+ * SEC_E_UNSUPPORTED_FUNCTION.  pvLogonId, pGetKeyFn and pvGetKeyArgument
+ * must be NULL.  Each credential handle holds its own connection to the
+ * daemon ($SECCTX_SOCKET or SECCTX_DEFAULT_SOCKET);
+ * SEC_E_NO_AUTHENTICATING_AUTHORITY when it cannot be reached.  *ptsExpiry,
+ * when given, is set to the largest time (the credential does not expire).
+ *
+ * FreeCredentialsHandle, DeleteSecurityContext: SEC_E_INVALID_HANDLE for a
+ * handle that is not live (never issued, or already freed).
+ *
+ * FreeContextBuffer: releases memory the SSPI functions returned.
+ *
+ * QuerySecurityPackageInfo: for UNISP_NAME or SCHANNEL_NAME, a SecPkgInfo
+ * released with FreeContextBuffer.
+ */
+typedef void (SEC_ENTRY *SEC_GET_KEY_FN)(void *Arg, void *Principal,
+    ULONG KeyVer, void **Key, SECURITY_STATUS *Status);
+
+SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleA(LPSTR pszPrincipal,
+    LPSTR pszPackage, ULONG fCredentialUse, void *pvLogonId,
+    void *pAuthData, SEC_GET_KEY_FN pGetKeyFn, void *pvGetKeyArgument,
+    PCredHandle phCredential, PTimeStamp ptsExpiry);
+SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleW(LPWSTR pszPrincipal,
+    LPWSTR pszPackage, ULONG fCredentialUse, void *pvLogonId,
+    void *pAuthData, SEC_GET_KEY_FN pGetKeyFn, void *pvGetKeyArgument,
+    PCredHandle phCredential, PTimeStamp ptsExpiry);
+SECURITY_STATUS SEC_ENTRY FreeCredentialsHandle(PCredHandle phCredential);
+SECURITY_STATUS SEC_ENTRY DeleteSecurityContext(PCtxtHandle phContext);
+SECURITY_STATUS SEC_ENTRY FreeContextBuffer(PVOID pvContextBuffer);
+SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoA(LPSTR pszPackageName,
+    PSecPkgInfoA *ppPackageInfo);
+SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoW(LPWSTR pszPackageName,
+    PSecPkgInfoW *ppPackageInfo);
+
+#ifdef UNICODE
+#define AcquireCredentialsHandle	AcquireCredentialsHandleW
+#define QuerySecurityPackageInfo	QuerySecurityPackageInfoW
+#else
+#define AcquireCredentialsHandle	AcquireCredentialsHandleA
+#define QuerySecurityPackageInfo	QuerySecurityPackageInfoA
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
