@@ -11,33 +11,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "secctx.h"
-#include "secctx/sspi.h"
-
-/* What a SecHandle's dwUpper says the dwLower points to. */
-#define SSPI_KIND_CRED	((ULONG_PTR)0x5343435243524544ull)	/* "SCCRCRED" */
-#define SSPI_KIND_CTX	((ULONG_PTR)0x5343435243435458ull)	/* "SCCRCCTX" */
-
-/* A live object handed out as a SecHandle. */
-struct sspi_obj {
-	struct sspi_obj	*next;
-	ULONG_PTR	 kind;
-};
-
-/* A credential handle: its own daemon connection and credential. */
-struct sspi_cred {
-	struct sspi_obj		 obj;		/* first */
-	secctx_conn		*conn;
-	secctx_cred		*cred;
-	ULONG			 use;		/* SECPKG_CRED_INBOUND/OUTBOUND */
-	enum secctx_version	 min_version;
-	enum secctx_version	 max_version;
-};
+#include "sspi-internal.h"
 
 static pthread_mutex_t	 sspi_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sspi_obj	*sspi_live;
 
-static void
+void
 sspi_register(struct sspi_obj *o, ULONG_PTR kind, PSecHandle h)
 {
 	o->kind = kind;
@@ -49,8 +28,7 @@ sspi_register(struct sspi_obj *o, ULONG_PTR kind, PSecHandle h)
 	h->dwUpper = kind;
 }
 
-/* Unlink and return the live object of 'kind' that h names, or NULL. */
-static struct sspi_obj *
+struct sspi_obj *
 sspi_unregister(PSecHandle h, ULONG_PTR kind)
 {
 	struct sspi_obj	**pp, *o = NULL;
@@ -67,6 +45,53 @@ sspi_unregister(PSecHandle h, ULONG_PTR kind)
 	}
 	pthread_mutex_unlock(&sspi_lock);
 	return (o);
+}
+
+struct sspi_obj *
+sspi_lookup(PSecHandle h, ULONG_PTR kind)
+{
+	struct sspi_obj	*o;
+
+	if (h == NULL || h->dwUpper != kind)
+		return (NULL);
+	pthread_mutex_lock(&sspi_lock);
+	for (o = sspi_live; o != NULL; o = o->next)
+		if ((ULONG_PTR)o == h->dwLower && o->kind == kind)
+			break;
+	pthread_mutex_unlock(&sspi_lock);
+	return (o);
+}
+
+struct sspi_cred *
+sspi_cred_hold(PCredHandle h)
+{
+	struct sspi_obj	*o;
+
+	if (h == NULL || h->dwUpper != SSPI_KIND_CRED)
+		return (NULL);
+	pthread_mutex_lock(&sspi_lock);
+	for (o = sspi_live; o != NULL; o = o->next)
+		if ((ULONG_PTR)o == h->dwLower && o->kind == SSPI_KIND_CRED) {
+			((struct sspi_cred *)o)->refs++;
+			break;
+		}
+	pthread_mutex_unlock(&sspi_lock);
+	return ((struct sspi_cred *)o);
+}
+
+void
+sspi_cred_release(struct sspi_cred *c)
+{
+	int	last;
+
+	pthread_mutex_lock(&sspi_lock);
+	last = --c->refs == 0;
+	pthread_mutex_unlock(&sspi_lock);
+	if (!last)
+		return;
+	secctx_cred_free(c->cred);
+	secctx_disconnect(c->conn);
+	free(c);
 }
 
 /* Package names Schannel answers to; the first is its canonical name. */
@@ -197,6 +222,7 @@ AcquireCredentialsHandleA(LPSTR pszPrincipal, LPSTR pszPackage,
 	if (st != SEC_E_OK)
 		goto out;
 
+	c->refs = 1;
 	sspi_register(&c->obj, SSPI_KIND_CRED, phCredential);
 	if (ptsExpiry != NULL) {
 		ptsExpiry->LowPart = 0xFFFFFFFFu;
@@ -238,21 +264,7 @@ FreeCredentialsHandle(PCredHandle phCredential)
 	c = (struct sspi_cred *)sspi_unregister(phCredential, SSPI_KIND_CRED);
 	if (c == NULL)
 		return (SEC_E_INVALID_HANDLE);
-	secctx_cred_free(c->cred);
-	secctx_disconnect(c->conn);
-	free(c);
-	return (SEC_E_OK);
-}
-
-SECURITY_STATUS SEC_ENTRY
-DeleteSecurityContext(PCtxtHandle phContext)
-{
-	struct sspi_obj	*o;
-
-	/* No context is issued yet (InitializeSecurityContext is to come). */
-	if ((o = sspi_unregister(phContext, SSPI_KIND_CTX)) == NULL)
-		return (SEC_E_INVALID_HANDLE);
-	free(o);
+	sspi_cred_release(c);
 	return (SEC_E_OK);
 }
 

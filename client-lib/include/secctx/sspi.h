@@ -624,7 +624,54 @@ typedef struct _SecPkgContext_KeyingMaterial {
  * when given, is set to the largest time (the credential does not expire).
  *
  * FreeCredentialsHandle, DeleteSecurityContext: SEC_E_INVALID_HANDLE for a
- * handle that is not live (never issued, or already freed).
+ * handle that is not live (never issued, or already freed).  Contexts hold
+ * their credential: FreeCredentialsHandle before DeleteSecurityContext
+ * leaves them working, as on Windows.
+ *
+ * InitializeSecurityContext, AcceptSecurityContext: one step of
+ * secctx_initialize / secctx_accept each, with Schannel's buffers:
+ *  - Input: the first SECBUFFER_TOKEN of pInput (required, except on a
+ *    client's first call; its absence, or a missing output token, is
+ *    SEC_E_INVALID_TOKEN).  The first SECBUFFER_EMPTY after it becomes
+ *    SECBUFFER_EXTRA with cbBuffer = the count of trailing input bytes not
+ *    consumed (pvBuffer points at them; keep them for the next call), or on
+ *    SEC_E_INCOMPLETE_MESSAGE SECBUFFER_MISSING with cbBuffer = the bytes
+ *    still needed (a lower bound: read at least that many, then call again
+ *    with all the input).
+ *  - Output: the first SECBUFFER_TOKEN of pOutput.  With
+ *    ISC_REQ_ALLOCATE_MEMORY / ASC_REQ_ALLOCATE_MEMORY the library
+ *    allocates it (pvBuffer NULL when there is nothing to send; release it
+ *    with FreeContextBuffer), else it is copied into the caller's buffer
+ *    and cbBuffer set to its length.  A caller's buffer that is too small
+ *    is SEC_E_INSUFFICIENT_MEMORY (a choice: Microsoft's pages do not name
+ *    the status for this case and it has not been checked on Windows;
+ *    SEC_E_BUFFER_TOO_SMALL is the other candidate).  Difference: the step
+ *    has then been taken and its token is lost, so the context is dead, as
+ *    after any error.
+ *  - Errors: when the step produced an alert for the peer, it goes into a
+ *    SECBUFFER_ALERT output buffer if the caller supplied one, and with
+ *    ISC_REQ_EXTENDED_ERROR / ASC_REQ_EXTENDED_ERROR into the output token
+ *    as well (send it, as the Schannel samples do).
+ *  - *pfContextAttr: the requested ISC_RET_* / ASC_RET_* bits among
+ *    MUTUAL_AUTH, REPLAY_DETECT, SEQUENCE_DETECT, CONFIDENTIALITY,
+ *    ALLOCATED_MEMORY, EXTENDED_ERROR and STREAM (TLS gives them all); other
+ *    requests are ignored.  *ptsExpiry: the largest time.
+ *  - pszTargetName is the server name for SNI and the certificate check
+ *    (InitializeSecurityContextW converts it to UTF-8).  The protocol
+ *    bounds come from the credential's SCHANNEL_CRED / SCH_CREDENTIALS.
+ *    ASC_REQ_MUTUAL_AUTH asks the client for a certificate without
+ *    requiring one, as Schannel does (the daemon validates one if sent).
+ *    TargetDataRep, Reserved1 and Reserved2 are ignored.
+ *  - phNewContext is required on the first call (SEC_E_INVALID_PARAMETER)
+ *    and receives the handle unless that call fails; later calls set it to
+ *    *phContext.  A context whose first AcceptSecurityContext call was
+ *    SEC_E_INCOMPLETE_MESSAGE is already a handle, as on Windows.
+ *  - After an error the native context is gone.  Difference: the handle
+ *    stays live for DeleteSecurityContext only, which returns SEC_E_OK
+ *    (as Windows programs expect); every other call on it returns
+ *    SEC_E_INVALID_HANDLE.  A first call that fails issues no handle.
+ *  - As on Windows, one context handle must not be used by two threads at
+ *    once.
  *
  * FreeContextBuffer: releases memory the SSPI functions returned.
  *
@@ -643,6 +690,20 @@ SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleW(LPWSTR pszPrincipal,
     void *pAuthData, SEC_GET_KEY_FN pGetKeyFn, void *pvGetKeyArgument,
     PCredHandle phCredential, PTimeStamp ptsExpiry);
 SECURITY_STATUS SEC_ENTRY FreeCredentialsHandle(PCredHandle phCredential);
+SECURITY_STATUS SEC_ENTRY InitializeSecurityContextA(PCredHandle phCredential,
+    PCtxtHandle phContext, SEC_CHAR *pszTargetName, ULONG fContextReq,
+    ULONG Reserved1, ULONG TargetDataRep, PSecBufferDesc pInput,
+    ULONG Reserved2, PCtxtHandle phNewContext, PSecBufferDesc pOutput,
+    ULONG *pfContextAttr, PTimeStamp ptsExpiry);
+SECURITY_STATUS SEC_ENTRY InitializeSecurityContextW(PCredHandle phCredential,
+    PCtxtHandle phContext, SEC_WCHAR *pszTargetName, ULONG fContextReq,
+    ULONG Reserved1, ULONG TargetDataRep, PSecBufferDesc pInput,
+    ULONG Reserved2, PCtxtHandle phNewContext, PSecBufferDesc pOutput,
+    ULONG *pfContextAttr, PTimeStamp ptsExpiry);
+SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(PCredHandle phCredential,
+    PCtxtHandle phContext, PSecBufferDesc pInput, ULONG fContextReq,
+    ULONG TargetDataRep, PCtxtHandle phNewContext, PSecBufferDesc pOutput,
+    ULONG *pfContextAttr, PTimeStamp ptsExpiry);
 SECURITY_STATUS SEC_ENTRY DeleteSecurityContext(PCtxtHandle phContext);
 SECURITY_STATUS SEC_ENTRY FreeContextBuffer(PVOID pvContextBuffer);
 SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoA(LPSTR pszPackageName,
@@ -653,9 +714,11 @@ SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoW(LPWSTR pszPackageName,
 #ifdef UNICODE
 #define AcquireCredentialsHandle	AcquireCredentialsHandleW
 #define QuerySecurityPackageInfo	QuerySecurityPackageInfoW
+#define InitializeSecurityContext	InitializeSecurityContextW
 #else
 #define AcquireCredentialsHandle	AcquireCredentialsHandleA
 #define QuerySecurityPackageInfo	QuerySecurityPackageInfoA
+#define InitializeSecurityContext	InitializeSecurityContextA
 #endif
 
 #ifdef __cplusplus
