@@ -836,6 +836,32 @@ harness_s_server(int *portp, const char *const args[])
 	return (c);
 }
 
+struct harness_child *
+harness_s_client(int port, const char *version, const char *const extra[])
+{
+	const char	*argv[32];
+	char		 connect[32];
+	int		 i = 0, j;
+
+	snprintf(connect, sizeof(connect), "127.0.0.1:%d", port);
+	argv[i++] = "openssl";
+	argv[i++] = "s_client";
+	argv[i++] = "-connect";
+	argv[i++] = connect;
+	argv[i++] = "-servername";
+	argv[i++] = "localhost";
+	argv[i++] = "-CAfile";
+	argv[i++] = harness_pki("ca.pem");
+	argv[i++] = "-verify_return_error";
+	argv[i++] = "-verify_hostname";
+	argv[i++] = "localhost";
+	argv[i++] = version;
+	for (j = 0; extra != NULL && extra[j] != NULL && i < 31; j++)
+		argv[i++] = extra[j];
+	argv[i] = NULL;
+	return (harness_spawn(argv));
+}
+
 /* libsecctx. */
 
 secctx_conn *

@@ -128,6 +128,13 @@ size_t		 harness_recv(int fd, void *, size_t len, int timeout_ms);
 
 /* Start openssl s_server on a free port with extra arguments; its port. */
 struct harness_child *harness_s_server(int *portp, const char *const args[]);
+/*
+ * Start openssl s_client against 127.0.0.1:port as a verifying client of
+ * "localhost" (SNI, the test CA, -verify_return_error), with the version
+ * option and extra arguments (NULL for none).
+ */
+struct harness_child *harness_s_client(int port, const char *version,
+		    const char *const extra[]);
 
 /* libsecctx: connect to the test daemon, acquire a credential (asserting). */
 secctx_conn	*harness_connect(void);

@@ -33,31 +33,13 @@ serve(const char *version, const char *const extra[],
     enum secctx_client_cert client_cert, struct served *sv)
 {
 	struct secctx_options	 opt = { .client_cert = client_cert };
-	const char		*argv[32];
-	char			 connect[32];
 	secctx_conn		*conn;
 	secctx_cred		*cred;
-	int			 lfd, fd, port, i = 0, j;
+	int			 lfd, fd, port;
 
 	memset(sv, 0, sizeof(*sv));
 	lfd = harness_tcp_listen(&port);
-	snprintf(connect, sizeof(connect), "127.0.0.1:%d", port);
-	argv[i++] = "openssl";
-	argv[i++] = "s_client";
-	argv[i++] = "-connect";
-	argv[i++] = connect;
-	argv[i++] = "-servername";
-	argv[i++] = "localhost";
-	argv[i++] = "-CAfile";
-	argv[i++] = harness_pki("ca.pem");
-	argv[i++] = "-verify_return_error";
-	argv[i++] = "-verify_hostname";
-	argv[i++] = "localhost";
-	argv[i++] = version;
-	for (j = 0; extra != NULL && extra[j] != NULL; j++)
-		argv[i++] = extra[j];
-	argv[i] = NULL;
-	sv->s_client = harness_spawn(argv);
+	sv->s_client = harness_s_client(port, version, extra);
 
 	conn = harness_connect();
 	cred = harness_cred(conn, "server", SECCTX_INBOUND);

@@ -282,31 +282,15 @@ test_client_tls13(void **state)
 static char *
 server_against_s_client(const char *version, DWORD flags)
 {
-	const char		*argv[16];
 	struct harness_child	*s_client;
-	char			 connect[32], *out;
+	char			*out;
 	CredHandle		 cred;
 	CtxtHandle		 ctx;
 	ULONG			 attrs = 0;
-	int			 lfd, fd, i = 0;
+	int			 lfd, fd, port;
 
-	lfd = harness_tcp_listen(&i);
-	snprintf(connect, sizeof(connect), "127.0.0.1:%d", i);
-	i = 0;
-	argv[i++] = "openssl";
-	argv[i++] = "s_client";
-	argv[i++] = "-connect";
-	argv[i++] = connect;
-	argv[i++] = "-servername";
-	argv[i++] = "localhost";
-	argv[i++] = "-CAfile";
-	argv[i++] = harness_pki("ca.pem");
-	argv[i++] = "-verify_return_error";
-	argv[i++] = "-verify_hostname";
-	argv[i++] = "localhost";
-	argv[i++] = version;
-	argv[i] = NULL;
-	s_client = harness_spawn(argv);
+	lfd = harness_tcp_listen(&port);
+	s_client = harness_s_client(port, version, NULL);
 	acquire("server", SECPKG_CRED_INBOUND, 0, &cred);
 	fd = harness_tcp_accept(lfd, HARNESS_TIMEOUT_MS);
 	close(lfd);
