@@ -196,8 +196,8 @@ put_client_cert(json_t *req, enum secctx_client_cert cc)
 }
 
 /*
- * The first call's options: target and no_resume (initialize) or
- * client_cert (accept).
+ * The first call's options: target, no_resume and no_post_handshake_auth
+ * (initialize) or client_cert (accept).
  */
 static secctx_status
 put_options(json_t *req, int accept, const struct secctx_options *o)
@@ -217,6 +217,9 @@ put_options(json_t *req, int accept, const struct secctx_options *o)
 		return (put_client_cert(req, o->client_cert));
 	if (o->no_resume && json_object_set_new(req, "no_resume",
 	    json_true()) != 0)
+		return (no_memory());
+	if (o->no_post_handshake_auth && json_object_set_new(req,
+	    "no_post_handshake_auth", json_true()) != 0)
 		return (no_memory());
 	return (SEC_E_OK);
 }
@@ -393,6 +396,7 @@ static const struct info_field {
 	INFO_FIELD(alpn),
 	INFO_FIELD(sni),
 	INFO_FIELD(credential),
+	INFO_FIELD(session_id),
 };
 #undef INFO_FIELD
 

@@ -1,10 +1,11 @@
 /*
- * SSPI security contexts: InitializeSecurityContext, AcceptSecurityContext
- * and DeleteSecurityContext over secctx_initialize / secctx_accept /
- * secctx_delete.  This file only translates: SecBuffers to a secctx_token
- * and back, request flags to options, the native context to a CtxtHandle.
- * The buffer conventions are those of Schannel; where they differ, the
- * difference is stated in secctx/sspi.h.
+ * SSPI security contexts: InitializeSecurityContext, AcceptSecurityContext,
+ * ApplyControlToken, CompleteAuthToken and DeleteSecurityContext over
+ * secctx_initialize / secctx_accept / secctx_shutdown / secctx_delete.
+ * This file only translates: SecBuffers to a secctx_token and back,
+ * request flags to options, the native context to a CtxtHandle.  The
+ * buffer conventions are those of Schannel; where they differ, the
+ * difference is stated in docs/sspi.md.
  */
 
 #include <stdlib.h>
@@ -12,15 +13,10 @@
 
 #include "sspi-internal.h"
 
-/* A context handle. */
-struct sspi_ctx {
-	struct sspi_obj		 obj;		/* first */
-	struct sspi_cred	*cred;		/* held */
-	secctx_ctx		*ctx;		/* NULL before the daemon made one
-						   and after a failure */
-	int			 server;
-	int			 dead;		/* a call failed */
-	char			*target;
+/* ALPN protocol names of a SECBUFFER_APPLICATION_PROTOCOLS buffer. */
+struct sspi_alpn {
+	char	*names[32];
+	size_t	 count;
 };
 
 /*
@@ -40,12 +36,12 @@ struct sspi_bufs {
 	SecBuffer	*in_extra;	/* EMPTY after it: EXTRA or MISSING */
 	SecBuffer	*out;		/* output TOKEN */
 	SecBuffer	*alert;		/* output ALERT */
+	SecBuffer	*protocols;	/* input APPLICATION_PROTOCOLS */
 	int		 allocate;	/* ..._REQ_ALLOCATE_MEMORY */
 	int		 extended;	/* ..._REQ_EXTENDED_ERROR */
 };
 
-/* The first buffer of 'type' in d from index 'from', or NULL. */
-static SecBuffer *
+SecBuffer *
 sspi_find(PSecBufferDesc d, ULONG type, ULONG from)
 {
 	ULONG	i;
@@ -74,11 +70,15 @@ sspi_find_buffers(PSecBufferDesc pInput, PSecBufferDesc pOutput,
 		i = (ULONG)(b->in - pInput->pBuffers) + 1;
 		b->in_extra = sspi_find(pInput, SECBUFFER_EMPTY, i);
 	}
+	b->protocols = sspi_find(pInput, SECBUFFER_APPLICATION_PROTOCOLS, 0);
 	b->out = sspi_find(pOutput, SECBUFFER_TOKEN, 0);
 	b->alert = sspi_find(pOutput, SECBUFFER_ALERT, 0);
 	if ((need_input && b->in == NULL) || b->out == NULL)
 		return (SEC_E_INVALID_TOKEN);
 	if (b->in != NULL && b->in->pvBuffer == NULL && b->in->cbBuffer > 0)
+		return (SEC_E_INVALID_TOKEN);
+	if (b->protocols != NULL && b->protocols->pvBuffer == NULL &&
+	    b->protocols->cbBuffer > 0)
 		return (SEC_E_INVALID_TOKEN);
 	if (!b->allocate && b->out->pvBuffer == NULL && b->out->cbBuffer > 0)
 		return (SEC_E_INVALID_TOKEN);
@@ -120,16 +120,76 @@ sspi_deliver(SecBuffer *buf, int allocate, void **owned, const void *data,
 	return (SEC_E_OK);
 }
 
+/*
+ * The ALPN lists of a SEC_APPLICATION_PROTOCOLS buffer: ProtocolListsSize,
+ * then lists of { ProtoNegoExt (4 bytes), ProtocolListSize (2 bytes), the
+ * protocol names in ALPN wire form }.  Only the ALPN list is used.
+ */
+static SECURITY_STATUS
+sspi_alpn_parse(const SecBuffer *b, struct sspi_alpn *a)
+{
+	const uint8_t	*p = b->pvBuffer, *list;
+	uint32_t	 total, ext;
+	uint16_t	 size;
+	size_t		 off, i, n;
+
+	memset(a, 0, sizeof(*a));
+	if (b->cbBuffer < 4)
+		return (SEC_E_INVALID_TOKEN);
+	memcpy(&total, p, 4);
+	if (total > b->cbBuffer - 4)
+		return (SEC_E_INVALID_TOKEN);
+	for (off = 4; off < 4 + (size_t)total; off += 6 + size) {
+		if (4 + (size_t)total - off < 6)
+			return (SEC_E_INVALID_TOKEN);
+		memcpy(&ext, p + off, 4);
+		memcpy(&size, p + off + 4, 2);
+		if (size > 4 + (size_t)total - off - 6)
+			return (SEC_E_INVALID_TOKEN);
+		if (ext != SecApplicationProtocolNegotiationExt_ALPN)
+			continue;
+		list = p + off + 6;
+		for (i = 0; i < size; i += 1 + n) {
+			n = list[i];
+			if (n == 0 || n > size - i - 1 ||
+			    a->count == sizeof(a->names) / sizeof(a->names[0]))
+				return (SEC_E_INVALID_TOKEN);
+			if ((a->names[a->count] = strndup((const char *)
+			    list + i + 1, n)) == NULL)
+				return (SEC_E_INSUFFICIENT_MEMORY);
+			a->count++;
+		}
+	}
+	return (SEC_E_OK);
+}
+
+static void
+sspi_alpn_free(struct sspi_alpn *a)
+{
+	size_t	i;
+
+	for (i = 0; i < a->count; i++)
+		free(a->names[i]);
+	a->count = 0;
+}
+
 /* The options of a context's first native call. */
 static void
-sspi_options(const struct sspi_ctx *x, ULONG req, struct secctx_options *o)
+sspi_options(const struct sspi_ctx *x, ULONG req, const struct sspi_alpn *a,
+    struct secctx_options *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->target = x->target;
 	o->min_version = x->cred->min_version;
 	o->max_version = x->cred->max_version;
+	if (a->count > 0) {
+		o->alpn = (const char *const *)a->names;
+		o->alpn_count = a->count;
+	}
 	if (x->server && (req & ASC_REQ_MUTUAL_AUTH))
 		o->client_cert = SECCTX_CLIENT_CERT_OPTIONAL;
+	/* Schannel offers no post-handshake authentication. */
+	o->no_post_handshake_auth = 1;
 }
 
 /* After a failure: the alert goes where the caller asked for it. */
@@ -147,21 +207,28 @@ sspi_failed(struct sspi_bufs *b, struct secctx_token *tok)
 		    tok->out_len);
 }
 
-/* One native call and its results in the SecBuffers. */
+/* One native handshake call and its results in the SecBuffers. */
 static SECURITY_STATUS
 sspi_call(struct sspi_ctx *x, ULONG req, struct sspi_bufs *b)
 {
 	struct secctx_options	 opt;
 	struct secctx_token	 tok;
+	struct sspi_alpn	 alpn;
 	secctx_cred		*cred = x->ctx == NULL ? x->cred->cred : NULL;
 	SECURITY_STATUS		 st, dst;
 
 	memset(&tok, 0, sizeof(tok));
+	memset(&alpn, 0, sizeof(alpn));
 	if (b->in != NULL) {
 		tok.in = b->in->pvBuffer;
 		tok.in_len = b->in->cbBuffer;
 	}
-	sspi_options(x, req, &opt);
+	if (x->ctx == NULL && b->protocols != NULL &&
+	    (st = sspi_alpn_parse(b->protocols, &alpn)) != SEC_E_OK) {
+		x->dead = 1;
+		goto out;
+	}
+	sspi_options(x, req, &alpn, &opt);
 	if (x->server)
 		st = secctx_accept(cred, &x->ctx, &opt, &tok);
 	else
@@ -191,12 +258,12 @@ sspi_call(struct sspi_ctx *x, ULONG req, struct sspi_bufs *b)
 	    tok.out_len);
 	if (dst != SEC_E_OK) {
 		/* The token is lost: the handshake cannot go on. */
-		secctx_delete(x->ctx);
-		x->ctx = NULL;
-		x->dead = 1;
+		sspi_ctx_failed(x);
 		st = dst;
 		goto out;
 	}
+	if (st == SEC_E_OK)
+		x->done = 1;
 	if (tok.extra > 0 && b->in_extra != NULL) {
 		b->in_extra->BufferType = SECBUFFER_EXTRA;
 		b->in_extra->cbBuffer = (ULONG)tok.extra;
@@ -204,8 +271,48 @@ sspi_call(struct sspi_ctx *x, ULONG req, struct sspi_bufs *b)
 		    (b->in->cbBuffer - tok.extra);
 	}
 out:
+	sspi_alpn_free(&alpn);
 	secctx_free(tok.out);
 	return (st);
+}
+
+/*
+ * A call on an established context.  After ApplyControlToken(SHUTDOWN) the
+ * output token is our close_notify; otherwise it is whatever must be sent
+ * before the next record (normally nothing), and all input is left for
+ * DecryptMessage as SECBUFFER_EXTRA.
+ */
+static SECURITY_STATUS
+sspi_call_established(struct sspi_ctx *x, struct sspi_bufs *b)
+{
+	SECURITY_STATUS	 st;
+	void		*out = NULL;
+	size_t		 out_len = 0;
+
+	if (x->shutdown) {
+		x->shutdown = 0;
+		if ((st = secctx_shutdown(x->ctx, &out, &out_len)) != SEC_E_OK)
+			return (st);
+		if ((st = sspi_ctx_pend(x, out, out_len)) != SEC_E_OK) {
+			secctx_free(out);
+			return (st);
+		}
+		secctx_free(out);
+	}
+	/* Allocating takes the pending block over; a copy leaves it. */
+	st = sspi_deliver(b->out, b->allocate, (void **)&x->pending,
+	    x->pending, x->pending_len);
+	if (st != SEC_E_OK)
+		return (st);
+	free(x->pending);
+	x->pending = NULL;
+	x->pending_len = 0;
+	if (b->in != NULL && b->in->cbBuffer > 0 && b->in_extra != NULL) {
+		b->in_extra->BufferType = SECBUFFER_EXTRA;
+		b->in_extra->cbBuffer = b->in->cbBuffer;
+		b->in_extra->pvBuffer = b->in->pvBuffer;
+	}
+	return (SEC_E_OK);
 }
 
 /* A new context object from a credential handle. */
@@ -227,6 +334,7 @@ sspi_ctx_new(PCredHandle phCredential, int server, const char *target,
 		free(x);
 		return (SEC_E_INVALID_HANDLE);
 	}
+	pthread_mutex_init(&x->lock, NULL);
 	x->server = server;
 	*xp = x;
 	return (SEC_E_OK);
@@ -237,8 +345,68 @@ sspi_ctx_free(struct sspi_ctx *x)
 {
 	secctx_delete(x->ctx);
 	sspi_cred_release(x->cred);
+	pthread_mutex_destroy(&x->lock);
 	free(x->target);
+	free(x->pending);
+	free(x->km_label);
+	free(x->km_context);
 	free(x);
+}
+
+struct sspi_ctx *
+sspi_ctx_lookup(PCtxtHandle h)
+{
+	struct sspi_ctx	*x;
+
+	x = (struct sspi_ctx *)sspi_lookup(h, SSPI_KIND_CTX);
+	return (x == NULL || x->dead ? NULL : x);
+}
+
+void
+sspi_ctx_failed(struct sspi_ctx *x)
+{
+	secctx_delete(x->ctx);
+	x->ctx = NULL;
+	x->dead = 1;
+}
+
+SECURITY_STATUS
+sspi_ctx_sizes(struct sspi_ctx *x)
+{
+	struct secctx_info	*info;
+	SECURITY_STATUS		 st;
+
+	if (x->max_message > 0)
+		return (SEC_E_OK);
+	if (!x->done)
+		return (SEC_E_INVALID_HANDLE);
+	if ((info = malloc(sizeof(*info))) == NULL)
+		return (SEC_E_INSUFFICIENT_MEMORY);
+	if ((st = secctx_query_info(x->ctx, info)) == SEC_E_OK) {
+		x->header = info->stream_header;
+		x->trailer = info->stream_trailer;
+		x->max_message = info->stream_max_message;
+		x->block_size = info->stream_block_size;
+		if (x->max_message == 0)
+			st = SEC_E_INTERNAL_ERROR;
+	}
+	free(info);
+	return (st);
+}
+
+SECURITY_STATUS
+sspi_ctx_pend(struct sspi_ctx *x, const void *p, size_t len)
+{
+	uint8_t	*n;
+
+	if (len == 0)
+		return (SEC_E_OK);
+	if ((n = realloc(x->pending, x->pending_len + len)) == NULL)
+		return (SEC_E_INSUFFICIENT_MEMORY);
+	memcpy(n + x->pending_len, p, len);
+	x->pending = n;
+	x->pending_len += len;
+	return (SEC_E_OK);
 }
 
 /* Both directions: a new context when phContext is NULL, else a step. */
@@ -261,22 +429,27 @@ sspi_step(int server, PCredHandle phCredential, PCtxtHandle phContext,
 	b.extended = (req & (server ? ASC_REQ_EXTENDED_ERROR :
 	    ISC_REQ_EXTENDED_ERROR)) != 0;
 	if (phContext != NULL) {
-		x = (struct sspi_ctx *)sspi_lookup(phContext, SSPI_KIND_CTX);
-		if (x == NULL || x->dead || x->server != server)
+		x = sspi_ctx_lookup(phContext);
+		if (x == NULL || x->server != server)
 			return (SEC_E_INVALID_HANDLE);
 	} else if (phNewContext == NULL)
 		return (SEC_E_INVALID_PARAMETER);
 	else if (sspi_lookup(phCredential, SSPI_KIND_CRED) == NULL)
 		return (SEC_E_INVALID_HANDLE);
-	st = sspi_find_buffers(pInput, pOutput, server || phContext != NULL,
-	    &b);
+	st = sspi_find_buffers(pInput, pOutput, (server || phContext != NULL) &&
+	    (x == NULL || !(x->done || x->shutdown)), &b);
 	if (st != SEC_E_OK)
 		return (st);
 	if (x == NULL &&
 	    (st = sspi_ctx_new(phCredential, server, target, &x)) != SEC_E_OK)
 		return (st);
 
-	st = sspi_call(x, req, &b);
+	pthread_mutex_lock(&x->lock);
+	if (x->done || x->shutdown)
+		st = sspi_call_established(x, &b);
+	else
+		st = sspi_call(x, req, &b);
+	pthread_mutex_unlock(&x->lock);
 
 	if (phContext == NULL) {
 		if (x->dead) {
@@ -388,4 +561,33 @@ DeleteSecurityContext(PCtxtHandle phContext)
 		return (SEC_E_INVALID_HANDLE);
 	sspi_ctx_free(x);
 	return (SEC_E_OK);
+}
+
+SECURITY_STATUS SEC_ENTRY
+ApplyControlToken(PCtxtHandle phContext, PSecBufferDesc pInput)
+{
+	struct sspi_ctx	*x;
+	SecBuffer	*b;
+	DWORD		 type;
+
+	if ((x = sspi_ctx_lookup(phContext)) == NULL)
+		return (SEC_E_INVALID_HANDLE);
+	b = sspi_find(pInput, SECBUFFER_TOKEN, 0);
+	if (b == NULL || b->pvBuffer == NULL || b->cbBuffer < sizeof(type))
+		return (SEC_E_INVALID_TOKEN);
+	memcpy(&type, b->pvBuffer, sizeof(type));
+	if (type != SCHANNEL_SHUTDOWN)
+		return (SEC_E_UNSUPPORTED_FUNCTION);
+	pthread_mutex_lock(&x->lock);
+	x->shutdown = 1;
+	pthread_mutex_unlock(&x->lock);
+	return (SEC_E_OK);
+}
+
+SECURITY_STATUS SEC_ENTRY
+CompleteAuthToken(PCtxtHandle phContext, PSecBufferDesc pToken)
+{
+	(void)pToken;
+	return (sspi_ctx_lookup(phContext) == NULL ? SEC_E_INVALID_HANDLE :
+	    SEC_E_OK);
 }

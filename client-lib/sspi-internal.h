@@ -5,6 +5,8 @@
 #ifndef SECCTX_SSPI_INTERNAL_H
 #define SECCTX_SSPI_INTERNAL_H
 
+#include <pthread.h>
+
 #include "secctx.h"
 #include "secctx/sspi.h"
 
@@ -32,6 +34,62 @@ struct sspi_cred {
 	enum secctx_version	 min_version;
 	enum secctx_version	 max_version;
 };
+
+/*
+ * A context handle.  'lock' serialises the calls on one context, so that
+ * one thread may encrypt while another decrypts (as Schannel allows) and
+ * bytes the daemon asks to send ahead of the next record ('pending') are
+ * sent in order.
+ */
+struct sspi_ctx {
+	struct sspi_obj		 obj;		/* first */
+	pthread_mutex_t		 lock;
+	struct sspi_cred	*cred;		/* held */
+	secctx_ctx		*ctx;		/* NULL before the daemon made one
+						   and after a failure */
+	int			 server;
+	int			 dead;		/* a call failed */
+	int			 done;		/* the handshake is complete */
+	int			 shutdown;	/* ApplyControlToken(SHUTDOWN) */
+	char			*target;
+	/* Stream sizes of the native context, once known. */
+	size_t			 header;
+	size_t			 trailer;
+	size_t			 max_message;
+	size_t			 block_size;
+	/* Bytes to send before the next record. */
+	uint8_t			*pending;
+	size_t			 pending_len;
+	/* SetContextAttributes(SECPKG_ATTR_KEYING_MATERIAL_INFO). */
+	char			*km_label;
+	uint8_t			*km_context;	/* NULL: no context value */
+	size_t			 km_context_len;
+	size_t			 km_len;
+};
+
+/*
+ * Room for the short records (a TLS 1.3 KeyUpdate answer, a TLS 1.2
+ * no_renegotiation warning) that must go out before the next data record:
+ * the cbTrailer SECPKG_ATTR_STREAM_SIZES reports is the record's trailer
+ * plus this, so EncryptMessage can send them in the same buffers.
+ */
+#define SSPI_SHORT_RECORD_DATA	16
+#define SSPI_SHORT_RECORDS	2
+
+/* The first buffer of 'type' in d from index 'from', or NULL. */
+SecBuffer	*sspi_find(PSecBufferDesc d, ULONG type, ULONG from);
+
+/* The live, usable context h names, or NULL. */
+struct sspi_ctx	*sspi_ctx_lookup(PCtxtHandle h);
+/* With x->lock held: fill in the stream sizes if not yet known. */
+SECURITY_STATUS	 sspi_ctx_sizes(struct sspi_ctx *x);
+/* With x->lock held: after a failed call, the native context is gone. */
+void		 sspi_ctx_failed(struct sspi_ctx *x);
+/* With x->lock held: append bytes to send before the next record. */
+SECURITY_STATUS	 sspi_ctx_pend(struct sspi_ctx *x, const void *p, size_t len);
+
+/* The cbTrailer that SECPKG_ATTR_STREAM_SIZES reports (sizes known). */
+size_t		 sspi_stream_trailer(const struct sspi_ctx *x);
 
 /* Add o to the live objects and make h name it. */
 void		 sspi_register(struct sspi_obj *o, ULONG_PTR kind,

@@ -104,7 +104,7 @@ context_configure(struct tls_context *c, const struct ctx_params *p,
 		SSL_set_connect_state(ssl);
 		SSL_set_verify(ssl, SSL_VERIFY_PEER, NULL);
 		/* Answer a TLS 1.3 server's later certificate request. */
-		SSL_set_post_handshake_auth(ssl, 1);
+		SSL_set_post_handshake_auth(ssl, !p->no_pha);
 		if (p->alpn != NULL && SSL_set_alpn_protos(ssl, p->alpn,
 		    p->alpn_len) != 0)
 			goto nomem;

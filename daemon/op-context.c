@@ -54,7 +54,9 @@ get_params(const json_t *hdr, enum direction dir, struct ctx_params *p,
 	    err) != SEC_E_OK ||
 	    (dir == DIR_INBOUND && msg_get_enum(hdr, "client_cert",
 	    client_cert_names, &cc, err) != SEC_E_OK) ||
-	    msg_get_bool(hdr, "no_resume", &p->no_resume, err) != SEC_E_OK)
+	    msg_get_bool(hdr, "no_resume", &p->no_resume, err) != SEC_E_OK ||
+	    (dir == DIR_OUTBOUND && msg_get_bool(hdr,
+	    "no_post_handshake_auth", &p->no_pha, err) != SEC_E_OK))
 		return (err->status);
 	if (p->alpn_len > 0)
 		p->alpn = alpn;
@@ -263,7 +265,8 @@ op_query(struct conn *c, struct request *req, struct response *r,
 	    "sni", info.sni, "credential", info.credential,
 	    "resumed", info.resumed, "handshake_done", info.handshake_done);
 	if (v != NULL && json_object_update_missing_new(v, json_pack(
-	    "{s:i, s:i, s:i, s:i}", "stream_header", info.stream_header,
+	    "{s:s, s:i, s:i, s:i, s:i}", "session_id", info.session_id,
+	    "stream_header", info.stream_header,
 	    "stream_trailer", info.stream_trailer, "stream_max_message",
 	    info.stream_max_message, "stream_block_size",
 	    info.stream_block_size)) != 0) {

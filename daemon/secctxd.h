@@ -94,6 +94,8 @@ struct ctx_params {
 	int			 client_cert;	/* 0 none, 1 optional, 2 required */
 	uid_t			 uid;		/* the caller */
 	int			 no_resume;	/* no cached session */
+	int			 no_pha;	/* client: refuse post-handshake
+						   certificate requests */
 };
 
 struct step_result {
@@ -122,6 +124,7 @@ struct ctx_info {
 	char		 alpn[256];
 	const char	*sni;
 	const char	*credential;
+	char		 session_id[65];	/* hex, "" if none */
 	int		 resumed;
 	int		 handshake_done;
 	int		 stream_header;

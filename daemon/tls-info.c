@@ -1,5 +1,6 @@
 /* What a TLS connection negotiated, in the names RFC 8446 and IANA use. */
 
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -47,6 +48,22 @@ peer_signature(SSL *ssl)
 			return (sigschemes[i].name);
 	}
 	return ("");
+}
+
+/* The session id in hex into hex[65]: "" when there is none. */
+static void
+session_id(SSL *ssl, char hex[65])
+{
+	const SSL_SESSION	*sess = SSL_get_session(ssl);
+	const unsigned char	*id;
+	unsigned int		 len = 0, i;
+
+	hex[0] = '\0';
+	if (sess == NULL || !SSL_is_init_finished(ssl))
+		return;
+	id = SSL_SESSION_get_id(sess, &len);
+	for (i = 0; i < len && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id[i]);
 }
 
 /*
@@ -139,6 +156,7 @@ tls_info(SSL *ssl, struct ctx_info *info)
 	s = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
 	info->sni = s != NULL ? s : "";
 	info->resumed = SSL_session_reused(ssl);
+	session_id(ssl, info->session_id);
 	if (cipher != NULL && SSL_is_init_finished(ssl))
 		stream_sizes(ssl, cipher, info);
 }

@@ -114,6 +114,12 @@ struct secctx_options {
 	 * the same credential by the same uid.
 	 */
 	int			 no_resume;
+	/*
+	 * Client: do not offer TLS 1.3 post-handshake authentication, so the
+	 * server cannot ask for a certificate after the handshake (whose
+	 * answer decrypt would return in 'out').
+	 */
+	int			 no_post_handshake_auth;
 };
 
 /*
@@ -210,6 +216,7 @@ struct secctx_info {
 	char	alpn[256];		/* negotiated ALPN protocol */
 	char	sni[256];		/* server: name the client asked for */
 	char	credential[128];	/* the local credential's name */
+	char	session_id[65];		/* TLS session id in hex, or "" */
 	int	resumed;		/* 1 if the session was resumed */
 	int	handshake_done;		/* 1 once SEC_E_OK was returned */
 	/*

@@ -128,6 +128,46 @@ harness_print_log_tail(int lines)
 	free(log);
 }
 
+int
+harness_file_count(const char *path, const char *needle)
+{
+	char		*s = harness_read_file(path, NULL), *p;
+	int		 n = 0;
+
+	if (s == NULL)
+		return (0);
+	for (p = s; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	free(s);
+	return (n);
+}
+
+void
+harness_wait_file_count(const char *path, const char *needle, int count)
+{
+	long long	 deadline = now_ms() + HARNESS_TIMEOUT_MS;
+	char		*s;
+
+	while (harness_file_count(path, needle) < count) {
+		if (now_ms() >= deadline) {
+			s = harness_read_file(path, NULL);
+			fail_msg("\"%s\" not %d times in %s:\n%s", needle,
+			    count, path, s != NULL ? s : "(none)");
+		}
+		sleep_ms(10);
+	}
+}
+
+const char *
+harness_test_file(const char *name)
+{
+	static char	path[160];
+
+	snprintf(path, sizeof(path), "%s/%s", harness.dir, name);
+	unlink(path);
+	return (path);
+}
+
 const char *
 harness_status_name(secctx_status st)
 {

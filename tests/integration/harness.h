@@ -70,6 +70,16 @@ void		 harness_print_log_tail(int lines);
 
 /* A whole file, NUL-terminated; free() it. */
 char		*harness_read_file(const char *path, size_t *lenp);
+/* How many times needle occurs in the file (0 if there is no file). */
+int		 harness_file_count(const char *path, const char *needle);
+/* Wait until the file holds needle at least count times; fails on timeout. */
+void		 harness_wait_file_count(const char *path, const char *needle,
+		    int count);
+/* The path of a new file in the test directory (for -msgfile). */
+const char	*harness_test_file(const char *name);
+/* What openssl -msg writes for a KeyUpdate sent and received. */
+#define HARNESS_KU_SENT		">>> TLS 1.3, Handshake [length 0005], KeyUpdate"
+#define HARNESS_KU_RECEIVED	"<<< TLS 1.3, Handshake [length 0005], KeyUpdate"
 
 /* Status names for messages: the name or the hexadecimal value. */
 const char	*harness_status_name(secctx_status);

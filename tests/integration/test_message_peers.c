@@ -453,37 +453,6 @@ expect_peer_stdout(struct link *l, const void *data, size_t len)
 	l->peer_out = want;
 }
 
-static int
-count_in_file(const char *path, const char *needle)
-{
-	char		*s = harness_read_file(path, NULL), *p;
-	int		 n = 0;
-
-	if (s == NULL)
-		return (0);
-	for (p = s; (p = strstr(p, needle)) != NULL; p += strlen(needle))
-		n++;
-	free(s);
-	return (n);
-}
-
-/* Wait until path holds needle at least count times. */
-static void
-wait_count(const char *path, const char *needle, int count)
-{
-	long long	 deadline = now_ms() + HARNESS_TIMEOUT_MS;
-	char		*s;
-
-	while (count_in_file(path, needle) < count) {
-		if (now_ms() >= deadline) {
-			s = harness_read_file(path, NULL);
-			fail_msg("\"%s\" not %d times in %s:\n%s", needle,
-			    count, path, s != NULL ? s : "(none)");
-		}
-		sleep_ms(10);
-	}
-}
-
 /* The rest of the line after the first occurrence of prefix; free() it. */
 static char *
 line_after(const char *text, const char *prefix)
@@ -596,17 +565,6 @@ s_server_nowait(int *portp, const char *const args[])
 	c = peer_start(0, head, args);
 	harness_wait_port(*portp, 5000);
 	return (c);
-}
-
-/* A file in the test directory, for -msgfile. */
-static const char *
-test_file(const char *name)
-{
-	static char	path[160];
-
-	snprintf(path, sizeof(path), "%s/%s", harness.dir, name);
-	unlink(path);
-	return (path);
 }
 
 static void
@@ -842,10 +800,6 @@ test_shutdown_to_s_client(void **state)
 	link_close(&l);
 }
 
-/* Protocol message lines of -msg: a KeyUpdate sent, one received. */
-#define KU_SENT		">>> TLS 1.3, Handshake [length 0005], KeyUpdate"
-#define KU_RECEIVED	"<<< TLS 1.3, Handshake [length 0005], KeyUpdate"
-
 /*
  * s_server (not -quiet: commands on) sends a KeyUpdate at once on a stdin
  * line "k", one with update_requested on "K"; -msgfile logs the protocol
@@ -855,7 +809,7 @@ test_shutdown_to_s_client(void **state)
 static void
 test_key_update_from_s_server(void **state)
 {
-	const char		*msg = test_file("ku-s_server.msg");
+	const char		*msg = harness_test_file("ku-s_server.msg");
 	const char *const	 args[] = {
 		"-cert", harness_pki("server.pem"), "-key",
 		harness_pki("server.key"), "-tls1_3", "-msg", "-msgfile", msg,
@@ -876,20 +830,20 @@ test_key_update_from_s_server(void **state)
 
 	/* KeyUpdate, no update requested: nothing to answer. */
 	harness_child_write(srv, "k\n");
-	wait_count(msg, KU_SENT, 1);
+	harness_wait_file_count(msg, HARNESS_KU_SENT, 1);
 	link_receive(&l, "3 after k\n", 10);
 	assert_int_equal(l.replies, 0);
 	link_send(&l, "4 after k\n", 10);
 	harness_child_wait_output(srv, "4 after k\n", HARNESS_TIMEOUT_MS);
-	assert_int_equal(count_in_file(msg, KU_RECEIVED), 0);
+	assert_int_equal(harness_file_count(msg, HARNESS_KU_RECEIVED), 0);
 
 	/* KeyUpdate, update requested: ours must precede our next data. */
 	harness_child_write(srv, "K\n");
-	wait_count(msg, KU_SENT, 2);
+	harness_wait_file_count(msg, HARNESS_KU_SENT, 2);
 	link_receive(&l, "5 after K\n", 10);
 	link_send(&l, "6 after K\n", 10);
 	harness_child_wait_output(srv, "6 after K\n", HARNESS_TIMEOUT_MS);
-	assert_int_equal(count_in_file(msg, KU_RECEIVED), 1);
+	assert_int_equal(harness_file_count(msg, HARNESS_KU_RECEIVED), 1);
 	link_receive(&l, "7 still\n", 8);
 	link_send(&l, "8 still\n", 8);
 	harness_child_wait_output(srv, "8 still\n", HARNESS_TIMEOUT_MS);
@@ -897,7 +851,7 @@ test_key_update_from_s_server(void **state)
 	if (strstr(text, "\nERROR\n") != NULL)
 		fail_msg("s_server failed:\n%s", text);
 	free(text);
-	assert_int_equal(count_in_file(msg, KU_RECEIVED), 1);
+	assert_int_equal(harness_file_count(msg, HARNESS_KU_RECEIVED), 1);
 	link_close(&l);
 }
 
@@ -909,7 +863,7 @@ test_key_update_from_s_server(void **state)
 static void
 test_key_update_reply_from_decrypt(void **state)
 {
-	const char		*msg = test_file("ku-reply.msg");
+	const char		*msg = harness_test_file("ku-reply.msg");
 	const char *const	 args[] = {
 		"-cert", harness_pki("server.pem"), "-key",
 		harness_pki("server.key"), "-tls1_3", "-msg", "-msgfile", msg,
@@ -925,12 +879,12 @@ test_key_update_reply_from_decrypt(void **state)
 	link_connect(&l, srv, port, "client-nocert", &opt);
 	link_receive(&l, "1 from s_server\n", 16);
 	harness_child_write(srv, "K\n");
-	wait_count(msg, KU_SENT, 1);
+	harness_wait_file_count(msg, HARNESS_KU_SENT, 1);
 	link_receive(&l, "2 after K\n", 10);
 	if (l.replies == 0)
 		fail_msg("decrypt returned no reply to a KeyUpdate that "
 		    "requested one");
-	wait_count(msg, KU_RECEIVED, 1);
+	harness_wait_file_count(msg, HARNESS_KU_RECEIVED, 1);
 	link_send(&l, "3 from secctx\n", 14);
 	harness_child_wait_output(srv, "3 from secctx\n", HARNESS_TIMEOUT_MS);
 	link_close(&l);
@@ -944,7 +898,7 @@ test_key_update_reply_from_decrypt(void **state)
 static void
 test_key_update_from_s_client(void **state)
 {
-	const char		*msg = test_file("ku-s_client.msg");
+	const char		*msg = harness_test_file("ku-s_client.msg");
 	const char *const	 args[] = {
 		"-quiet", "-no_ign_eof", "-CAfile", harness_pki("ca.pem"),
 		"-tls1_3", "-msg", "-msgfile", msg, NULL
@@ -964,21 +918,21 @@ test_key_update_from_s_client(void **state)
 	expect_peer_stdout(&l, lines[1], strlen(lines[1]));
 
 	harness_child_write(l.peer, "k\n");
-	wait_count(l.peer->err, "KEYUPDATE", 1);
+	harness_wait_file_count(l.peer->err, "KEYUPDATE", 1);
 	link_receive(&l, lines[2], strlen(lines[2]));
-	assert_int_equal(count_in_file(msg, KU_SENT), 1);
+	assert_int_equal(harness_file_count(msg, HARNESS_KU_SENT), 1);
 	assert_int_equal(l.replies, 0);
 	link_send(&l, lines[3], strlen(lines[3]));
 	expect_peer_stdout(&l, lines[3], strlen(lines[3]));
-	assert_int_equal(count_in_file(msg, KU_RECEIVED), 0);
+	assert_int_equal(harness_file_count(msg, HARNESS_KU_RECEIVED), 0);
 
 	harness_child_write(l.peer, "K\n");
-	wait_count(l.peer->err, "KEYUPDATE", 2);
+	harness_wait_file_count(l.peer->err, "KEYUPDATE", 2);
 	link_receive(&l, lines[4], strlen(lines[4]));
-	assert_int_equal(count_in_file(msg, KU_SENT), 2);
+	assert_int_equal(harness_file_count(msg, HARNESS_KU_SENT), 2);
 	link_send(&l, lines[5], strlen(lines[5]));
 	expect_peer_stdout(&l, lines[5], strlen(lines[5]));
-	assert_int_equal(count_in_file(msg, KU_RECEIVED), 1);
+	assert_int_equal(harness_file_count(msg, HARNESS_KU_RECEIVED), 1);
 
 	/* Large data still goes through, in printable lines. */
 	big = pattern(100000, 9);

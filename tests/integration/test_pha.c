@@ -44,15 +44,21 @@ answer_request(int fd, secctx_ctx *ctx)
 	fail_msg("no answer to the certificate request");
 }
 
+/*
+ * A handshake with s_server, then its certificate request: answered when
+ * the client offered post-handshake authentication, impossible for
+ * s_server when it did not.  Data flows either way.
+ */
 static void
-test_post_handshake_auth(void **state)
+post_handshake_auth(int offer)
 {
 	const char *const	 args[] = {
 		"-cert", harness_pki("server.pem"), "-key",
 		harness_pki("server.key"), "-CAfile", harness_pki("ca.pem"),
 		"-tls1_3", "-num_tickets", "0", NULL
 	};
-	struct secctx_options	 opt = { .target = "localhost" };
+	struct secctx_options	 opt = { .target = "localhost",
+		.no_post_handshake_auth = !offer };
 	struct harness_child	*srv;
 	struct harness_hs	 hs;
 	secctx_conn		*conn;
@@ -62,7 +68,6 @@ test_post_handshake_auth(void **state)
 	char			*out;
 	int			 port, fd;
 
-	(void)state;
 	srv = harness_s_server(&port, args);
 	conn = harness_connect();
 	cred = harness_cred(conn, "client", SECCTX_OUTBOUND);
@@ -71,7 +76,11 @@ test_post_handshake_auth(void **state)
 	assert_status(harness_handshake(fd, cred, 0, &opt, &hs), SEC_E_OK);
 	harness_child_wait_output(srv, "CIPHER is", HARNESS_TIMEOUT_MS);
 	harness_child_write(srv, "c\n");
-	answer_request(fd, hs.ctx);
+	if (offer)
+		answer_request(fd, hs.ctx);
+	else
+		harness_child_wait_output(srv, "extension not received",
+		    HARNESS_TIMEOUT_MS);
 	assert_status(secctx_encrypt(hs.ctx, "after-pha\n", 10, &rec,
 	    &rec_len), SEC_E_OK);
 	harness_send_all(fd, rec, rec_len);
@@ -88,11 +97,27 @@ test_post_handshake_auth(void **state)
 	secctx_disconnect(conn);
 }
 
+static void
+test_post_handshake_auth(void **state)
+{
+	(void)state;
+	post_handshake_auth(1);
+}
+
+/* no_post_handshake_auth: the extension is not offered. */
+static void
+test_no_post_handshake_auth(void **state)
+{
+	(void)state;
+	post_handshake_auth(0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		harness_test(test_post_handshake_auth),
+		harness_test(test_no_post_handshake_auth),
 	};
 
 	return (harness_run("pha", tests));

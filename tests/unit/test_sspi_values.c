@@ -295,6 +295,15 @@ static const struct value asc[] = {
 /* QueryContextAttributes ids and the constants of their structures. */
 static const struct value attrs[] = {
 	V(SECPKG_ATTR_SIZES,			0),
+	V(SECQOP_WRAP_NO_ENCRYPT,		0x80000001),
+	V(SECQOP_WRAP_OOB_DATA,			0x40000000),
+	V(CALG_AES_128,				0x0000660e),
+	V(CALG_AES_256,				0x00006610),
+	V(CALG_SHA_256,				0x0000800c),
+	V(CALG_SHA_384,				0x0000800d),
+	V(CALG_RSA_KEYX,			0x0000a400),
+	V(CALG_DH_EPHEM,			0x0000aa02),
+	V(CALG_ECDH_EPHEM,			0x0000ae06),
 	V(SECPKG_ATTR_STREAM_SIZES,		4),
 	V(SECPKG_ATTR_UNIQUE_BINDINGS,		25),
 	V(SECPKG_ATTR_ENDPOINT_BINDINGS,	26),

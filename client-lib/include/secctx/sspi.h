@@ -70,6 +70,12 @@ typedef wchar_t		WCHAR, *LPWSTR, *PWSTR;
 typedef const wchar_t	*LPCWSTR;
 typedef uint32_t	ALG_ID;
 typedef void		*HCERTSTORE;
+typedef int		BOOL;
+
+#ifndef TRUE
+#define TRUE	1
+#define FALSE	0
+#endif
 
 #define SEC_ENTRY
 #define SEC_FAR
@@ -480,7 +486,23 @@ typedef struct _SCH_CREDENTIALS {
 #define SCHANNEL_ALERT		2
 #define SCHANNEL_SESSION	3
 
+/* ---- EncryptMessage / DecryptMessage ------------------------------------ */
+
+/* *pfQOP of DecryptMessage: the message was not encrypted. */
+#define SECQOP_WRAP_NO_ENCRYPT	0x80000001
+/* fQOP of EncryptMessage: send an alert (not supported by secctx). */
+#define SECQOP_WRAP_OOB_DATA	0x40000000
+
 /* ---- QueryContextAttributes --------------------------------------------- */
+
+/* The ALG_IDs SECPKG_ATTR_CONNECTION_INFO reports. */
+#define CALG_AES_128		0x0000660e
+#define CALG_AES_256		0x00006610
+#define CALG_SHA_256		0x0000800c
+#define CALG_SHA_384		0x0000800d
+#define CALG_RSA_KEYX		0x0000a400
+#define CALG_DH_EPHEM		0x0000aa02
+#define CALG_ECDH_EPHEM		0x0000ae06
 
 #define SECPKG_ATTR_SIZES			0
 #define SECPKG_ATTR_STREAM_SIZES		4
@@ -596,85 +618,77 @@ typedef struct _SecPkgContext_KeyingMaterial {
 /* ---- Functions ---------------------------------------------------------- */
 
 /*
- * The SSPI functions libsecctx provides, on top of the native secctx_* API.
- * Where they differ from Windows, the difference is stated here.
+ * The SSPI functions libsecctx provides, on top of the native secctx_*
+ * API.  They behave as Microsoft documents them for Schannel; every
+ * deliberate difference is listed in docs/sspi.md, and summarised here.
  *
  * AcquireCredentialsHandle: pszPackage is UNISP_NAME or SCHANNEL_NAME
  * (case-insensitive), else SEC_E_SECPKG_NOT_FOUND.  The credential is the
- * daemon credential whose name is pszPrincipal; a NULL or empty principal
- * names "client" for SECPKG_CRED_OUTBOUND and "server" for
- * SECPKG_CRED_INBOUND.  A secctx credential serves one direction, so
- * SECPKG_CRED_BOTH is SEC_E_UNSUPPORTED_FUNCTION.  pAuthData is NULL, an
- * SCHANNEL_CRED (dwVersion SCHANNEL_CRED_VERSION) or an SCH_CREDENTIALS
- * (dwVersion SCH_CREDENTIALS_VERSION); another version is
- * SEC_E_UNKNOWN_CREDENTIALS.  From it secctx takes the protocols
- * (grbitEnabledProtocols, or the union of the pTlsParameters'
- * grbitDisabledProtocols) for the side the credential serves: TLS 1.2 and
- * TLS 1.3 exist here, and a set that leaves neither is
- * SEC_E_ALGORITHM_MISMATCH.  paCred, hRootStore, dwCredFormat,
- * dwSessionLifespan and the revocation flags are ignored: the daemon's
- * configuration of the named credential decides certificates, trust and
- * revocation.  SCH_CRED_MANUAL_CRED_VALIDATION is accepted but the daemon
- * still validates the peer (a deliberate difference: the application never
- * sees an unvalidated peer).  Non-zero cMappers or cSupportedAlgs are
- * SEC_E_UNSUPPORTED_FUNCTION.  pvLogonId, pGetKeyFn and pvGetKeyArgument
- * must be NULL.  Each credential handle holds its own connection to the
- * daemon ($SECCTX_SOCKET or SECCTX_DEFAULT_SOCKET);
- * SEC_E_NO_AUTHENTICATING_AUTHORITY when it cannot be reached.  *ptsExpiry,
- * when given, is set to the largest time (the credential does not expire).
+ * daemon credential named by pszPrincipal (ASCII); a NULL or empty
+ * principal names "client" (SECPKG_CRED_OUTBOUND) or "server"
+ * (SECPKG_CRED_INBOUND).  SECPKG_CRED_BOTH is SEC_E_UNSUPPORTED_FUNCTION.
+ * pAuthData is NULL, an SCHANNEL_CRED or an SCH_CREDENTIALS (another
+ * dwVersion is SEC_E_UNKNOWN_CREDENTIALS); only its protocols are used (TLS
+ * 1.2 and 1.3; a set leaving neither is SEC_E_ALGORITHM_MISMATCH), the
+ * daemon's configuration decides certificates, trust and revocation, and
+ * the daemon validates the peer even with SCH_CRED_MANUAL_CRED_VALIDATION.
+ * Non-zero cMappers or cSupportedAlgs are SEC_E_UNSUPPORTED_FUNCTION;
+ * pvLogonId, pGetKeyFn and pvGetKeyArgument must be NULL.  Each credential
+ * handle holds its own connection to the daemon ($SECCTX_SOCKET or
+ * SECCTX_DEFAULT_SOCKET): SEC_E_NO_AUTHENTICATING_AUTHORITY when it cannot
+ * be reached.
  *
  * FreeCredentialsHandle, DeleteSecurityContext: SEC_E_INVALID_HANDLE for a
- * handle that is not live (never issued, or already freed).  Contexts hold
- * their credential: FreeCredentialsHandle before DeleteSecurityContext
- * leaves them working, as on Windows.
+ * handle that is not live.  Contexts hold their credential, so it may be
+ * freed first.
  *
- * InitializeSecurityContext, AcceptSecurityContext: one step of
- * secctx_initialize / secctx_accept each, with Schannel's buffers:
- *  - Input: the first SECBUFFER_TOKEN of pInput (required, except on a
- *    client's first call; its absence, or a missing output token, is
- *    SEC_E_INVALID_TOKEN).  The first SECBUFFER_EMPTY after it becomes
- *    SECBUFFER_EXTRA with cbBuffer = the count of trailing input bytes not
- *    consumed (pvBuffer points at them; keep them for the next call), or on
- *    SEC_E_INCOMPLETE_MESSAGE SECBUFFER_MISSING with cbBuffer = the bytes
- *    still needed (a lower bound: read at least that many, then call again
- *    with all the input).
- *  - Output: the first SECBUFFER_TOKEN of pOutput.  With
- *    ISC_REQ_ALLOCATE_MEMORY / ASC_REQ_ALLOCATE_MEMORY the library
- *    allocates it (pvBuffer NULL when there is nothing to send; release it
- *    with FreeContextBuffer), else it is copied into the caller's buffer
- *    and cbBuffer set to its length.  A caller's buffer that is too small
- *    is SEC_E_INSUFFICIENT_MEMORY (a choice: Microsoft's pages do not name
- *    the status for this case and it has not been checked on Windows;
- *    SEC_E_BUFFER_TOO_SMALL is the other candidate).  Difference: the step
- *    has then been taken and its token is lost, so the context is dead, as
- *    after any error.
- *  - Errors: when the step produced an alert for the peer, it goes into a
- *    SECBUFFER_ALERT output buffer if the caller supplied one, and with
- *    ISC_REQ_EXTENDED_ERROR / ASC_REQ_EXTENDED_ERROR into the output token
- *    as well (send it, as the Schannel samples do).
- *  - *pfContextAttr: the requested ISC_RET_* / ASC_RET_* bits among
- *    MUTUAL_AUTH, REPLAY_DETECT, SEQUENCE_DETECT, CONFIDENTIALITY,
- *    ALLOCATED_MEMORY, EXTENDED_ERROR and STREAM (TLS gives them all); other
- *    requests are ignored.  *ptsExpiry: the largest time.
- *  - pszTargetName is the server name for SNI and the certificate check
- *    (InitializeSecurityContextW converts it to UTF-8).  The protocol
- *    bounds come from the credential's SCHANNEL_CRED / SCH_CREDENTIALS.
- *    ASC_REQ_MUTUAL_AUTH asks the client for a certificate without
- *    requiring one, as Schannel does (the daemon validates one if sent).
- *    TargetDataRep, Reserved1 and Reserved2 are ignored.
- *  - phNewContext is required on the first call (SEC_E_INVALID_PARAMETER)
- *    and receives the handle unless that call fails; later calls set it to
- *    *phContext.  A context whose first AcceptSecurityContext call was
- *    SEC_E_INCOMPLETE_MESSAGE is already a handle, as on Windows.
- *  - After an error the native context is gone.  Difference: the handle
- *    stays live for DeleteSecurityContext only, which returns SEC_E_OK
- *    (as Windows programs expect); every other call on it returns
- *    SEC_E_INVALID_HANDLE.  A first call that fails issues no handle.
- *  - As on Windows, one context handle must not be used by two threads at
- *    once.
+ * InitializeSecurityContext, AcceptSecurityContext: one handshake step.
+ *  - Input: the first SECBUFFER_TOKEN of pInput (required except on a
+ *    client's first call, else SEC_E_INVALID_TOKEN), and on the first call
+ *    an optional SECBUFFER_APPLICATION_PROTOCOLS (ALPN list).  The first
+ *    SECBUFFER_EMPTY after the token becomes SECBUFFER_EXTRA (trailing
+ *    input bytes not consumed; pvBuffer points at them) or, with
+ *    SEC_E_INCOMPLETE_MESSAGE, SECBUFFER_MISSING (bytes still needed).
+ *  - Output: the first SECBUFFER_TOKEN of pOutput (required), allocated
+ *    with ..._REQ_ALLOCATE_MEMORY (FreeContextBuffer), else copied into the
+ *    caller's buffer (too small: SEC_E_INSUFFICIENT_MEMORY, and the context
+ *    is dead).  On failure an alert for the peer goes into a SECBUFFER_ALERT
+ *    output buffer when there is one, and into the token as well with
+ *    ..._REQ_EXTENDED_ERROR.
+ *  - pszTargetName: server name for SNI and the certificate check.
+ *    ASC_REQ_MUTUAL_AUTH asks for a client certificate without requiring
+ *    one.  *pfContextAttr: the requested bits TLS provides.
+ *  - phNewContext receives the handle on the first call unless it fails.
+ *    After an error the handle only answers DeleteSecurityContext.
+ *  - On an established context: SEC_E_OK, our close_notify as the token
+ *    after ApplyControlToken(SCHANNEL_SHUTDOWN), or else any bytes TLS must
+ *    send before the next record; the input comes back as SECBUFFER_EXTRA.
  *
+ * EncryptMessage: SECBUFFER_STREAM_HEADER, SECBUFFER_DATA (at most
+ * cbMaximumMessage bytes) and SECBUFFER_STREAM_TRAILER buffers sized from
+ * SECPKG_ATTR_STREAM_SIZES; one record, in place; send the cbBuffer bytes
+ * of each, in that order.
+ *
+ * DecryptMessage: a SECBUFFER_DATA buffer with the received bytes and three
+ * SECBUFFER_EMPTY buffers.  One record with data per call, in place: the
+ * buffers become STREAM_HEADER, DATA, STREAM_TRAILER and EXTRA (the bytes
+ * for the next call), or with SEC_E_INCOMPLETE_MESSAGE the first EMPTY one
+ * SECBUFFER_MISSING.  SEC_E_OK with an empty DATA buffer for records
+ * without data (TLS 1.3 tickets, KeyUpdate: handled by the daemon, never
+ * SEC_I_RENEGOTIATE); SEC_I_CONTEXT_EXPIRED for the peer's close_notify.
+ *
+ * QueryContextAttributes: SECPKG_ATTR_STREAM_SIZES, CONNECTION_INFO,
+ * APPLICATION_PROTOCOL, REMOTE_CERT_CONTEXT (a PCCERT_CONTEXT to release
+ * with CertFreeCertificateContext), ENDPOINT_BINDINGS and KEYING_MATERIAL
+ * (their memory released with FreeContextBuffer), SESSION_INFO; other
+ * attributes are SEC_E_UNSUPPORTED_FUNCTION.
+ *
+ * SetContextAttributes: SECPKG_ATTR_KEYING_MATERIAL_INFO, what a later
+ * QueryContextAttributes(SECPKG_ATTR_KEYING_MATERIAL) exports (RFC 5705).
+ *
+ * ApplyControlToken: a SECBUFFER_TOKEN holding the DWORD SCHANNEL_SHUTDOWN.
+ * CompleteAuthToken: SEC_E_OK (Schannel never asks for it).
  * FreeContextBuffer: releases memory the SSPI functions returned.
- *
  * QuerySecurityPackageInfo: for UNISP_NAME or SCHANNEL_NAME, a SecPkgInfo
  * released with FreeContextBuffer.
  */
@@ -710,15 +724,36 @@ SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoA(LPSTR pszPackageName,
     PSecPkgInfoA *ppPackageInfo);
 SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoW(LPWSTR pszPackageName,
     PSecPkgInfoW *ppPackageInfo);
+SECURITY_STATUS SEC_ENTRY CompleteAuthToken(PCtxtHandle phContext,
+    PSecBufferDesc pToken);
+SECURITY_STATUS SEC_ENTRY ApplyControlToken(PCtxtHandle phContext,
+    PSecBufferDesc pInput);
+SECURITY_STATUS SEC_ENTRY EncryptMessage(PCtxtHandle phContext, ULONG fQOP,
+    PSecBufferDesc pMessage, ULONG MessageSeqNo);
+SECURITY_STATUS SEC_ENTRY DecryptMessage(PCtxtHandle phContext,
+    PSecBufferDesc pMessage, ULONG MessageSeqNo, PULONG pfQOP);
+SECURITY_STATUS SEC_ENTRY QueryContextAttributesA(PCtxtHandle phContext,
+    ULONG ulAttribute, void *pBuffer);
+SECURITY_STATUS SEC_ENTRY QueryContextAttributesW(PCtxtHandle phContext,
+    ULONG ulAttribute, void *pBuffer);
+SECURITY_STATUS SEC_ENTRY SetContextAttributesA(PCtxtHandle phContext,
+    ULONG ulAttribute, void *pBuffer, ULONG cbBuffer);
+SECURITY_STATUS SEC_ENTRY SetContextAttributesW(PCtxtHandle phContext,
+    ULONG ulAttribute, void *pBuffer, ULONG cbBuffer);
+BOOL CertFreeCertificateContext(PCCERT_CONTEXT pCertContext);
 
 #ifdef UNICODE
 #define AcquireCredentialsHandle	AcquireCredentialsHandleW
 #define QuerySecurityPackageInfo	QuerySecurityPackageInfoW
 #define InitializeSecurityContext	InitializeSecurityContextW
+#define QueryContextAttributes		QueryContextAttributesW
+#define SetContextAttributes		SetContextAttributesW
 #else
 #define AcquireCredentialsHandle	AcquireCredentialsHandleA
 #define QuerySecurityPackageInfo	QuerySecurityPackageInfoA
 #define InitializeSecurityContext	InitializeSecurityContextA
+#define QueryContextAttributes		QueryContextAttributesA
+#define SetContextAttributes		SetContextAttributesA
 #endif
 
 #ifdef __cplusplus
