@@ -221,6 +221,9 @@ put_options(json_t *req, int accept, const struct secctx_options *o)
 	if (o->no_post_handshake_auth && json_object_set_new(req,
 	    "no_post_handshake_auth", json_true()) != 0)
 		return (no_memory());
+	if (o->skip_validation && json_object_set_new(req,
+	    "skip_validation", json_true()) != 0)
+		return (no_memory());
 	return (SEC_E_OK);
 }
 

@@ -5,20 +5,33 @@
  */
 
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "frame.h"
 
 #include "secctxd.h"
 
 #define CRED_NAME_MAX	64
 
 static const char *const config_keys[] = {
-	"socket", "socket_mode", "ticket_key_rotation", "credentials", NULL
+	"socket", "socket_mode", "ticket_key_rotation", "credentials",
+	"limits", "callers", NULL
 };
 static const char *const cred_keys[] = {
 	"name", "certificate", "private_key", "ca_file", "system_trust",
-	"uids", "gids", NULL
+	"uids", "gids", "executables", "directions", "allow_insecure_key_file",
+	NULL
+};
+static const char *const limit_keys[] = {
+	"max_header", "max_payload", "contexts_per_connection",
+	"connections_per_uid", "total_contexts", "buffer_per_connection",
+	"frame_timeout", "idle_timeout", NULL
+};
+static const char *const caller_keys[] = {
+	"uids", "gids", "min_version", "targets", "skip_validation", NULL
 };
 
 static secctx_status
@@ -117,16 +130,114 @@ get_string(const json_t *obj, const char *key, const char *where,
 }
 
 static secctx_status
+get_bool(const json_t *obj, const char *key, const char *where, int *out,
+    struct sc_err *err)
+{
+	const json_t	*v = json_object_get(obj, key);
+
+	if (v == NULL)
+		return (SEC_E_OK);
+	if (!json_is_boolean(v))
+		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
+		    "%s%s: must be true or false", where, key));
+	*out = json_is_true(v);
+	return (SEC_E_OK);
+}
+
+void
+strings_free(char **v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; v != NULL && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* A list of non-empty strings; paths != 0: absolute paths. */
+static secctx_status
+parse_strings(const json_t *list, const char *key, int paths,
+    const char *where, char ***out, size_t *count, struct sc_err *err)
+{
+	const json_t	*v;
+	size_t		 i;
+	char		**s, resolved[PATH_MAX];
+
+	*out = NULL;
+	*count = 0;
+	if (list == NULL)
+		return (SEC_E_OK);
+	if (!json_is_array(list))
+		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
+		    "%s%s: must be a list", where, key));
+	if ((s = calloc(json_array_size(list) + 1, sizeof(*s))) == NULL)
+		return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
+		    "out of memory"));
+	json_array_foreach(list, i, v) {
+		if (!json_is_string(v) || json_string_length(v) == 0 ||
+		    json_string_length(v) >= PATH_MAX ||
+		    (paths && json_string_value(v)[0] != '/')) {
+			strings_free(s, i);
+			return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
+			    "%s%s[%zu]: must be a non-empty string%s", where,
+			    key, i, paths ? " holding an absolute path" : ""));
+		}
+		/* Paths compare as the kernel names them: resolved. */
+		if (paths && realpath(json_string_value(v), resolved) != NULL)
+			s[i] = strdup(resolved);
+		else
+			s[i] = strdup(json_string_value(v));
+		if (s[i] == NULL) {
+			strings_free(s, i);
+			return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
+			    "out of memory"));
+		}
+	}
+	*out = s;
+	*count = json_array_size(list);
+	return (SEC_E_OK);
+}
+
+/* "directions": ["inbound", "outbound"] as DIR_* bits; absent: 0 (both). */
+static secctx_status
+parse_directions(const json_t *list, const char *where, int *out,
+    struct sc_err *err)
+{
+	const json_t	*v;
+	const char	*s;
+	size_t		 i;
+
+	*out = 0;
+	if (list == NULL)
+		return (SEC_E_OK);
+	if (!json_is_array(list) || json_array_size(list) == 0)
+		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
+		    "%sdirections: must be a non-empty list", where));
+	json_array_foreach(list, i, v) {
+		s = json_string_value(v);
+		if (s != NULL && strcmp(s, "outbound") == 0)
+			*out |= DIR_OUTBOUND;
+		else if (s != NULL && strcmp(s, "inbound") == 0)
+			*out |= DIR_INBOUND;
+		else
+			return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
+			    "%sdirections[%zu]: must be \"inbound\" or "
+			    "\"outbound\"", where, i));
+	}
+	return (SEC_E_OK);
+}
+
+static secctx_status
 parse_cred(const json_t *obj, size_t idx, struct cred **credp,
     struct sc_err *err)
 {
 	struct cred_source	 src = { 0 };
 	struct sc_err		 e;
-	const json_t		*v;
 	struct cred		*c = NULL;
 	unsigned		*uids = NULL, *gids = NULL;
-	size_t			 nuids, ngids;
-	char			 where[128];
+	size_t			 nuids, ngids, nexes = 0;
+	char			 where[128], **exes = NULL;
+	int			 directions = 0;
 
 	snprintf(where, sizeof(where), "credentials[%zu]: ", idx);
 	if (!json_is_object(obj))
@@ -151,16 +262,19 @@ parse_cred(const json_t *obj, size_t idx, struct cred **credp,
 		return (sc_seterr(err, SEC_E_INVALID_PARAMETER, "%s"
 		    "certificate and private_key must be given together",
 		    where));
-	if ((v = json_object_get(obj, "system_trust")) != NULL) {
-		if (!json_is_boolean(v))
-			return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
-			    "%ssystem_trust: must be true or false", where));
-		src.system_trust = json_is_true(v);
-	}
+	if (get_bool(obj, "system_trust", where, &src.system_trust,
+	    err) != SEC_E_OK ||
+	    get_bool(obj, "allow_insecure_key_file", where,
+	    &src.allow_insecure_key_file, err) != SEC_E_OK ||
+	    parse_directions(json_object_get(obj, "directions"), where,
+	    &directions, err) != SEC_E_OK)
+		return (err->status);
 	if (parse_ids(json_object_get(obj, "uids"), 0, where, &uids, &nuids,
 	    err) != SEC_E_OK ||
 	    parse_ids(json_object_get(obj, "gids"), 1, where, &gids, &ngids,
-	    err) != SEC_E_OK)
+	    err) != SEC_E_OK ||
+	    parse_strings(json_object_get(obj, "executables"), "executables",
+	    1, where, &exes, &nexes, err) != SEC_E_OK)
 		goto fail;
 	if (cred_load(&src, &c, &e) != SEC_E_OK) {
 		sc_seterr(err, e.status, "%s%s", where, e.msg);
@@ -170,6 +284,9 @@ parse_cred(const json_t *obj, size_t idx, struct cred **credp,
 	c->nuids = nuids;
 	c->gids = gids;
 	c->ngids = ngids;
+	c->executables = exes;
+	c->nexecutables = nexes;
+	c->directions = directions;
 	if (nuids == 0 && ngids == 0)
 		log_warn("credential '%s' lists no uids or gids: nobody may "
 		    "use it", c->name);
@@ -178,7 +295,172 @@ parse_cred(const json_t *obj, size_t idx, struct cred **credp,
 fail:
 	free(uids);
 	free(gids);
+	strings_free(exes, nexes);
 	return (err->status);
+}
+
+/* A number of seconds as milliseconds, from 0.05 to a day; 0 if zero_ok. */
+static secctx_status
+get_seconds(const json_t *obj, const char *key, int zero_ok, int *ms,
+    struct sc_err *err)
+{
+	const json_t	*v = json_object_get(obj, key);
+	double		 d;
+
+	if (v == NULL)
+		return (SEC_E_OK);
+	d = json_is_number(v) ? json_number_value(v) : -1;
+	if ((d == 0 && zero_ok) || (d >= 0.05 && d <= 86400)) {
+		*ms = (int)(d * 1000 + 0.5);
+		return (SEC_E_OK);
+	}
+	return (sc_seterr(err, SEC_E_INVALID_PARAMETER, "limits: %s: must be "
+	    "seconds from 0.05 to 86400%s", key, zero_ok ? ", or 0" : ""));
+}
+
+static secctx_status
+get_count(const json_t *obj, const char *key, size_t min, size_t max,
+    size_t *out, struct sc_err *err)
+{
+	const json_t	*v = json_object_get(obj, key);
+
+	if (v == NULL)
+		return (SEC_E_OK);
+	if (!json_is_integer(v) || json_integer_value(v) < (json_int_t)min ||
+	    (uint64_t)json_integer_value(v) > max)
+		return (sc_seterr(err, SEC_E_INVALID_PARAMETER, "limits: %s: "
+		    "must be an integer from %zu to %zu", key, min, max));
+	*out = (size_t)json_integer_value(v);
+	return (SEC_E_OK);
+}
+
+/* The defaults of docs/configuration.md. */
+void
+limits_default(struct limits *l)
+{
+	l->max_header = FRAME_MAX_HEADER;
+	l->max_payload = FRAME_MAX_PAYLOAD;
+	l->contexts_per_connection = 1024;
+	l->connections_per_uid = 64;
+	l->total_contexts = 16384;
+	l->buffer_per_connection = 2 * (FRAME_PREFIX_LEN + FRAME_MAX_HEADER +
+	    FRAME_MAX_PAYLOAD);
+	l->frame_timeout_ms = 10000;
+	l->idle_timeout_ms = 0;
+}
+
+static secctx_status
+parse_limits(const json_t *obj, struct limits *l, struct sc_err *err)
+{
+	size_t	hdr, pay;
+
+	limits_default(l);
+	if (obj == NULL)
+		return (SEC_E_OK);
+	if (!json_is_object(obj))
+		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
+		    "limits: must be an object"));
+	hdr = l->max_header;
+	pay = l->max_payload;
+	if (check_keys(obj, limit_keys, "limits: ", err) != SEC_E_OK ||
+	    get_count(obj, "max_header", 256, FRAME_MAX_HEADER, &hdr,
+	    err) != SEC_E_OK ||
+	    get_count(obj, "max_payload", 4096, FRAME_MAX_PAYLOAD, &pay,
+	    err) != SEC_E_OK ||
+	    get_count(obj, "contexts_per_connection", 1, 1 << 20,
+	    &l->contexts_per_connection, err) != SEC_E_OK ||
+	    get_count(obj, "connections_per_uid", 1, 1 << 20,
+	    &l->connections_per_uid, err) != SEC_E_OK ||
+	    get_count(obj, "total_contexts", 1, 1 << 24, &l->total_contexts,
+	    err) != SEC_E_OK ||
+	    get_count(obj, "buffer_per_connection", 0, (size_t)1 << 30,
+	    &l->buffer_per_connection, err) != SEC_E_OK ||
+	    get_seconds(obj, "frame_timeout", 0, &l->frame_timeout_ms,
+	    err) != SEC_E_OK ||
+	    get_seconds(obj, "idle_timeout", 1, &l->idle_timeout_ms,
+	    err) != SEC_E_OK)
+		return (err->status);
+	l->max_header = hdr;
+	l->max_payload = pay;
+	/* A whole frame must fit, or a connection could never progress. */
+	if (json_object_get(obj, "buffer_per_connection") == NULL)
+		l->buffer_per_connection = 2 * (FRAME_PREFIX_LEN + hdr + pay);
+	if (l->buffer_per_connection < FRAME_PREFIX_LEN + hdr + pay)
+		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
+		    "limits: buffer_per_connection: must be at least one "
+		    "whole frame, 8 + max_header + max_payload = %zu bytes",
+		    FRAME_PREFIX_LEN + hdr + pay));
+	return (SEC_E_OK);
+}
+
+static secctx_status
+parse_caller(const json_t *obj, size_t idx, struct caller_policy *cp,
+    struct sc_err *err)
+{
+	static const char *const versions[] = { "TLSv1.2", "TLSv1.3", NULL };
+	static const int version_values[] = { TLS1_2_VERSION, TLS1_3_VERSION };
+	const json_t	*v;
+	unsigned	*ids;
+	char		 where[64];
+	int		 i;
+
+	snprintf(where, sizeof(where), "callers[%zu]: ", idx);
+	cp->index = idx;
+	cp->min_version = TLS1_2_VERSION;
+	if (!json_is_object(obj))
+		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
+		    "%smust be an object", where));
+	if (check_keys(obj, caller_keys, where, err) != SEC_E_OK)
+		return (err->status);
+	if (parse_ids(json_object_get(obj, "uids"), 0, where, &ids,
+	    &cp->nuids, err) != SEC_E_OK)
+		return (err->status);
+	cp->uids = ids;
+	if (parse_ids(json_object_get(obj, "gids"), 1, where, &ids,
+	    &cp->ngids, err) != SEC_E_OK)
+		return (err->status);
+	cp->gids = ids;
+	if ((v = json_object_get(obj, "min_version")) != NULL) {
+		for (i = 0; versions[i] != NULL; i++) {
+			if (json_is_string(v) && strcmp(json_string_value(v),
+			    versions[i]) == 0)
+				break;
+		}
+		if (versions[i] == NULL)
+			return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
+			    "%smin_version: must be \"TLSv1.2\" or "
+			    "\"TLSv1.3\"", where));
+		cp->min_version = version_values[i];
+	}
+	if (parse_strings(json_object_get(obj, "targets"), "targets", 0, where,
+	    &cp->targets, &cp->ntargets, err) != SEC_E_OK ||
+	    get_bool(obj, "skip_validation", where, &cp->skip_validation,
+	    err) != SEC_E_OK)
+		return (err->status);
+	return (SEC_E_OK);
+}
+
+static secctx_status
+parse_callers(const json_t *list, struct config *cf, struct sc_err *err)
+{
+	const json_t	*v;
+	size_t		 i;
+
+	if (list == NULL)
+		return (SEC_E_OK);
+	if (!json_is_array(list))
+		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
+		    "callers: must be a list"));
+	if ((cf->callers = calloc(json_array_size(list) + 1,
+	    sizeof(*cf->callers))) == NULL)
+		return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
+		    "out of memory"));
+	json_array_foreach(list, i, v) {
+		cf->ncallers++;
+		if (parse_caller(v, i, &cf->callers[i], err) != SEC_E_OK)
+			return (err->status);
+	}
+	return (SEC_E_OK);
 }
 
 static secctx_status
@@ -216,6 +498,11 @@ parse_config(const json_t *root, struct config *cf, struct sc_err *err)
 	/* Before the credentials, whose server contexts take it. */
 	ticket_keys_set_rotation(v != NULL ? (int)json_integer_value(v) :
 	    TICKET_ROTATION_DEFAULT);
+	if (parse_limits(json_object_get(root, "limits"), &cf->limits,
+	    err) != SEC_E_OK ||
+	    parse_callers(json_object_get(root, "callers"), cf,
+	    err) != SEC_E_OK)
+		return (err->status);
 	creds = json_object_get(root, "credentials");
 	if (!json_is_array(creds) || json_array_size(creds) == 0)
 		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
@@ -278,6 +565,12 @@ config_free(struct config *cf)
 	for (i = 0; i < cf->ncreds; i++)
 		cred_unref(cf->creds[i]);
 	free(cf->creds);
+	for (i = 0; i < cf->ncallers; i++) {
+		free(cf->callers[i].uids);
+		free(cf->callers[i].gids);
+		strings_free(cf->callers[i].targets, cf->callers[i].ntargets);
+	}
+	free(cf->callers);
 	free(cf->socket_path);
 	free(cf);
 }

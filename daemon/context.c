@@ -102,7 +102,9 @@ context_configure(struct tls_context *c, const struct ctx_params *p,
 		    "unsupported protocol version bounds"));
 	if (c->dir == DIR_OUTBOUND) {
 		SSL_set_connect_state(ssl);
-		SSL_set_verify(ssl, SSL_VERIFY_PEER, NULL);
+		/* Skipped validation still verifies; it does not fail. */
+		SSL_set_verify(ssl, p->skip_validation ? SSL_VERIFY_NONE :
+		    SSL_VERIFY_PEER, NULL);
 		/* Answer a TLS 1.3 server's later certificate request. */
 		SSL_set_post_handshake_auth(ssl, !p->no_pha);
 		if (p->alpn != NULL && SSL_set_alpn_protos(ssl, p->alpn,
@@ -459,6 +461,14 @@ context_cred(const struct tls_context *c)
 	return (c->cred);
 }
 
+/* An outbound context whose certificate validation the caller skipped. */
+int
+context_skips_validation(const struct tls_context *c)
+{
+	return (c->dir == DIR_OUTBOUND &&
+	    SSL_get_verify_mode(c->ssl) == SSL_VERIFY_NONE);
+}
+
 void
 context_free(struct tls_context *c)
 {
@@ -484,6 +494,7 @@ context_info(struct tls_context *c, struct ctx_info *info)
 	tls_info(c->ssl, info);
 	info->credential = c->cred->name;
 	info->handshake_done = c->done;
+	info->verify_result = SSL_get_verify_result(c->ssl);
 }
 
 secctx_status

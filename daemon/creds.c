@@ -67,8 +67,29 @@ out:
 	return (err->status);
 }
 
+/*
+ * A private key file must be private: owned by the daemon's user or root,
+ * neither readable nor writable by group or others.
+ */
 static secctx_status
-load_key(const char *path, EVP_PKEY **keyp, struct sc_err *err)
+check_key_file(const char *path, const struct stat *st, struct sc_err *err)
+{
+	if (st->st_uid != geteuid() && st->st_uid != 0)
+		return (sc_seterr(err, SEC_E_NO_CREDENTIALS, "%s: owned by "
+		    "uid %lu, neither the daemon's uid %lu nor root (set "
+		    "allow_insecure_key_file to accept it)", path,
+		    (unsigned long)st->st_uid, (unsigned long)geteuid()));
+	if ((st->st_mode & (S_IRWXG | S_IRWXO)) != 0)
+		return (sc_seterr(err, SEC_E_NO_CREDENTIALS, "%s: mode %04o "
+		    "lets group or others read or write the private key "
+		    "(chmod 600 it, or set allow_insecure_key_file)", path,
+		    (unsigned)(st->st_mode & 07777)));
+	return (SEC_E_OK);
+}
+
+static secctx_status
+load_key(const char *path, int insecure_ok, EVP_PKEY **keyp,
+    struct sc_err *err)
 {
 	struct stat	 st;
 	unsigned char	*buf = NULL;
@@ -87,6 +108,8 @@ load_key(const char *path, EVP_PKEY **keyp, struct sc_err *err)
 		    KEY_FILE_MAX);
 		goto out;
 	}
+	if (!insecure_ok && check_key_file(path, &st, err) != SEC_E_OK)
+		goto out;
 	if ((buf = OPENSSL_secure_malloc(st.st_size + 1)) == NULL) {
 		sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY, "%s: out of memory",
 		    path);
@@ -195,7 +218,8 @@ cred_build(struct cred *c, const struct cred_source *src, struct sc_err *err)
 	if (src->certificate != NULL) {
 		if (load_chain(src->certificate, &leaf, &chain, err) !=
 		    SEC_E_OK ||
-		    load_key(src->private_key, &key, err) != SEC_E_OK)
+		    load_key(src->private_key, src->allow_insecure_key_file,
+		    &key, err) != SEC_E_OK)
 			goto out;
 		if ((c->server_ctx = ssl_ctx_new(DIR_INBOUND)) == NULL)
 			goto nomem;
@@ -263,6 +287,7 @@ cred_unref(struct cred *c)
 	SSL_CTX_free(c->client_ctx);
 	free(c->uids);
 	free(c->gids);
+	strings_free(c->executables, c->nexecutables);
 	free(c->name);
 	free(c);
 }

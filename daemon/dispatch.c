@@ -34,6 +34,7 @@ static const struct op {
 	{ "export_keying_material", op_export },
 	{ "channel_binding", op_channel_binding },
 	{ "peer_certificates", op_peer_certificates },
+	{ "stats", op_stats },
 };
 
 static void
@@ -127,8 +128,10 @@ op_hello(struct conn *c, struct request *req, struct response *r,
 		    "speaks version %d)", (long long)version, PROTO_VERSION));
 	}
 	if (msg_set_int(r->fields, "version", PROTO_VERSION) != 0 ||
-	    msg_set_int(r->fields, "max_header", FRAME_MAX_HEADER) != 0 ||
-	    msg_set_int(r->fields, "max_payload", FRAME_MAX_PAYLOAD) != 0 ||
+	    msg_set_int(r->fields, "max_header",
+	    limits_get()->max_header) != 0 ||
+	    msg_set_int(r->fields, "max_payload",
+	    limits_get()->max_payload) != 0 ||
 	    msg_set_string(r->fields, "server",
 	    SECCTXD_NAME " " SECCTXD_VERSION) != 0)
 		return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,

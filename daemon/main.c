@@ -55,14 +55,26 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	(void)arg;
 	log_info("signal %d: stopping", (int)sig);
+	notify_send("STOPPING=1", "stopping");
 	event_base_loopexit(base, NULL);
+}
+
+/* SIGHUP: reload_config() keeps the running configuration on failure. */
+static void
+reload_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct sc_err	err;
+
+	(void)sig;
+	(void)what;
+	reload_config(arg, &err);
 }
 
 int
 main(int argc, char **argv)
 {
 	const char	*config_path = SECCTXD_CONFIG, *socket_path = NULL;
-	struct event	*ev_term, *ev_int;
+	struct event	*ev_term, *ev_int, *ev_hup;
 	struct sc_err	 err;
 	int		 ch, check = 0, verbose = 0, fd;
 
@@ -88,6 +100,8 @@ main(int argc, char **argv)
 		usage();
 	log_init(verbose);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);	/* until the reload handler is in place */
+	notify_init();
 	OPENSSL_init_ssl(0, NULL);
 	context_global_init();
 
@@ -122,13 +136,16 @@ main(int argc, char **argv)
 	}
 	ev_term = evsignal_new(base, SIGTERM, signal_cb, NULL);
 	ev_int = evsignal_new(base, SIGINT, signal_cb, NULL);
-	if (ev_term == NULL || ev_int == NULL || evsignal_add(ev_term,
-	    NULL) != 0 || evsignal_add(ev_int, NULL) != 0) {
+	ev_hup = evsignal_new(base, SIGHUP, reload_cb, (void *)config_path);
+	if (ev_term == NULL || ev_int == NULL || ev_hup == NULL ||
+	    evsignal_add(ev_term, NULL) != 0 || evsignal_add(ev_int,
+	    NULL) != 0 || evsignal_add(ev_hup, NULL) != 0) {
 		fprintf(stderr, "%s: cannot handle signals\n", SECCTXD_NAME);
 		return (1);
 	}
 	log_info("%s %s: listening on %s with %zu credentials", SECCTXD_NAME,
 	    SECCTXD_VERSION, socket_path, config->ncreds);
+	notify_send("READY=1", "serving %zu credentials", config->ncreds);
 
 	event_base_dispatch(base);
 
@@ -138,8 +155,10 @@ main(int argc, char **argv)
 	ticket_keys_clear();
 	event_free(ev_term);
 	event_free(ev_int);
+	event_free(ev_hup);
 	config_free(config);
 	event_base_free(base);
+	notify_close();
 	log_info("stopped");
 	return (0);
 }

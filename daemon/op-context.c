@@ -56,7 +56,9 @@ get_params(const json_t *hdr, enum direction dir, struct ctx_params *p,
 	    client_cert_names, &cc, err) != SEC_E_OK) ||
 	    msg_get_bool(hdr, "no_resume", &p->no_resume, err) != SEC_E_OK ||
 	    (dir == DIR_OUTBOUND && msg_get_bool(hdr,
-	    "no_post_handshake_auth", &p->no_pha, err) != SEC_E_OK))
+	    "no_post_handshake_auth", &p->no_pha, err) != SEC_E_OK) ||
+	    (dir == DIR_OUTBOUND && msg_get_bool(hdr, "skip_validation",
+	    &p->skip_validation, err) != SEC_E_OK))
 		return (err->status);
 	if (p->alpn_len > 0)
 		p->alpn = alpn;
@@ -91,26 +93,49 @@ get_cred(struct conn *c, const json_t *hdr, int required, enum direction dir,
 	return (SEC_E_OK);
 }
 
+/*
+ * A new context: the caller's policy (the credential's, checked again in
+ * case a reload changed it, and the caller's own), the limits, then the
+ * context.  Every refusal after the credential handle is known is audited.
+ */
 static secctx_status
 context_create(struct conn *c, struct request *req, enum direction dir,
     struct tls_context **ctxp, uint64_t *hp, struct sc_err *err)
 {
 	struct cred_handle	*ch;
 	struct ctx_params	 p;
+	struct audit		 a;
 	unsigned char		 alpn[MSG_MAX_LIST * (ALPN_MAX_LEN + 1)];
 
-	if (get_cred(c, req->hdr, MSG_REQUIRED, dir, &ch, err) != SEC_E_OK ||
-	    get_params(req->hdr, dir, &p, alpn, err) != SEC_E_OK)
+	if (get_cred(c, req->hdr, MSG_REQUIRED, dir, &ch, err) != SEC_E_OK)
 		return (err->status);
+	memset(&a, 0, sizeof(a));
+	a.conn = c;
+	a.credential = ch->cred->name;
+	a.dir = dir;
+	if (get_params(req->hdr, dir, &p, alpn, err) != SEC_E_OK)
+		goto refused;
+	a.target = p.target;
+	a.skip_validation = p.skip_validation;
 	p.uid = c->peer.uid;
-	if (context_new(ch->cred, dir, &p, ctxp, err) != SEC_E_OK)
-		return (err->status);
+	/* An emptied credential (reload.c) says so before the policy. */
+	if (cred_check_direction(ch->cred, dir, err) != SEC_E_OK ||
+	    policy_check_cred(ch->cred, &c->peer, dir, err) != SEC_E_OK ||
+	    policy_check_context(policy_caller(config, &c->peer), dir, &p,
+	    err) != SEC_E_OK ||
+	    limits_context_add(c, err) != SEC_E_OK ||
+	    context_new(ch->cred, dir, &p, ctxp, err) != SEC_E_OK)
+		goto refused;
 	if (handles_add(&c->handles, HANDLE_CTX, *ctxp, hp) != 0) {
 		context_free(*ctxp);
-		return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
-		    "out of memory"));
+		sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+		goto refused;
 	}
+	limits_context_added(c);
 	return (SEC_E_OK);
+refused:
+	audit_context(&a, err->status, err->msg);
+	return (err->status);
 }
 
 /* The context named by the request's "ctx" field. */
@@ -133,7 +158,8 @@ void
 context_failed(struct conn *c, uint64_t h, struct tls_context *ctx,
     struct response *r)
 {
-	handles_remove(&c->handles, h, HANDLE_CTX);
+	if (handles_remove(&c->handles, h, HANDLE_CTX) != NULL)
+		limits_context_removed(c);
 	r->ctx = ctx;
 	r->free_ctx = 1;
 }
@@ -158,24 +184,20 @@ context_lookup(struct conn *c, struct request *req, enum direction dir,
 	return (SEC_E_OK);
 }
 
+/* The audit line of a handshake that ended: established or failed. */
 static void
 audit(struct conn *c, struct tls_context *ctx, secctx_status st,
     const struct sc_err *err)
 {
-	struct ctx_info	info;
+	struct audit	a;
 
-	context_info(ctx, &info);
-	if (st == SEC_E_OK)
-		log_info("established: pid %ld uid %lu credential '%s' %s "
-		    "peer '%s' %s %s", (long)c->peer.pid,
-		    (unsigned long)c->peer.uid, info.credential,
-		    direction_names[context_direction(ctx)],
-		    info.peer_subject, info.protocol, info.cipher);
-	else
-		log_info("failed: pid %ld uid %lu credential '%s' %s: %s: %s",
-		    (long)c->peer.pid, (unsigned long)c->peer.uid,
-		    info.credential, direction_names[context_direction(ctx)],
-		    secctx_status_name(st), err->msg);
+	memset(&a, 0, sizeof(a));
+	a.conn = c;
+	a.credential = context_cred(ctx)->name;
+	a.dir = context_direction(ctx);
+	a.ctx = ctx;
+	a.skip_validation = context_skips_validation(ctx);
+	audit_context(&a, st, err->msg);
 }
 
 static secctx_status
@@ -239,6 +261,7 @@ op_delete(struct conn *c, struct request *req, struct response *r,
 	if ((ctx = context_get(c, req->hdr, &h, err)) == NULL)
 		return (err->status);
 	handles_remove(&c->handles, h, HANDLE_CTX);
+	limits_context_removed(c);
 	context_free(ctx);
 	return (SEC_E_OK);
 }

@@ -28,14 +28,12 @@ op_acquire(struct conn *c, struct request *req, struct response *r,
 	if ((cred = config_find_cred(config, name)) == NULL)
 		return (sc_seterr(err, SEC_E_UNKNOWN_CREDENTIALS,
 		    "no credential named '%s'", name));
-	if (!policy_may_use(cred, &c->peer)) {
-		log_warn("refused: pid %ld uid %lu gid %lu may not use "
-		    "credential '%s'", (long)c->peer.pid,
-		    (unsigned long)c->peer.uid, (unsigned long)c->peer.gid,
-		    name);
-		return (sc_seterr(err, SEC_E_NOT_OWNER, "uid %lu (gid %lu) "
-		    "may not use credential '%s'", (unsigned long)c->peer.uid,
-		    (unsigned long)c->peer.gid, name));
+	if (policy_check_cred(cred, &c->peer, dir, err) != SEC_E_OK) {
+		log_warn("refused: pid %ld uid %lu gid %lu credential '%s' "
+		    "%s: %s", (long)c->peer.pid, (unsigned long)c->peer.uid,
+		    (unsigned long)c->peer.gid, name, direction_names[dir],
+		    err->msg);
+		return (err->status);
 	}
 	if (cred_check_direction(cred, dir, err) != SEC_E_OK)
 		return (err->status);

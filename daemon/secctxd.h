@@ -31,6 +31,9 @@ struct peer {
 	pid_t	pid;
 	uid_t	uid;
 	gid_t	gid;
+	gid_t	*groups;	/* supplementary groups (SO_PEERGROUPS) */
+	size_t	 ngroups;
+	char	*exe;		/* /proc/PID/exe at connect, or NULL */
 };
 
 enum direction {
@@ -49,6 +52,9 @@ struct cred {
 	gid_t		*gids;
 	size_t		 ngids;
 	int		 refs;
+	char		**executables;	/* absolute paths; none: any */
+	size_t		 nexecutables;
+	int		 directions;	/* DIR_* bits allowed; 0: both */
 };
 
 struct cred_source {
@@ -57,6 +63,7 @@ struct cred_source {
 	const char	*private_key;
 	const char	*ca_file;
 	int		 system_trust;
+	int		 allow_insecure_key_file; /* skip the key file checks */
 };
 
 secctx_status	 cred_load(const struct cred_source *, struct cred **,
@@ -66,21 +73,57 @@ void		 cred_unref(struct cred *);
 secctx_status	 cred_check_direction(const struct cred *, enum direction,
 		    struct sc_err *);
 
-/* config.c */
+/* config.c: the "limits" object (docs/configuration.md). */
+struct limits {
+	uint32_t	 max_header;		/* frame header bytes */
+	uint32_t	 max_payload;		/* frame payload bytes */
+	size_t		 contexts_per_connection;
+	size_t		 connections_per_uid;
+	size_t		 total_contexts;
+	size_t		 buffer_per_connection;	/* read ahead; unread output */
+	int		 frame_timeout_ms;	/* first byte to whole frame */
+	int		 idle_timeout_ms;	/* no request; 0: none */
+};
+
+/* config.c: one entry of "callers": what a caller may ask for. */
+struct caller_policy {
+	uid_t		*uids;
+	size_t		 nuids;
+	gid_t		*gids;
+	size_t		 ngids;
+	int		 min_version;		/* TLS1_2_VERSION, ... */
+	char		**targets;		/* fnmatch(3); none: all */
+	size_t		 ntargets;
+	int		 skip_validation;	/* may ask to skip it */
+	size_t		 index;			/* in "callers"; -1: default */
+};
+
 struct config {
 	char		*socket_path;
 	mode_t		 socket_mode;
 	struct cred	**creds;
 	size_t		 ncreds;
+	struct limits	 limits;
+	struct caller_policy *callers;
+	size_t		 ncallers;
 };
 
 secctx_status	 config_load(const char *path, struct config **,
 		    struct sc_err *);
 void		 config_free(struct config *);
 struct cred	*config_find_cred(const struct config *, const char *name);
+void		 strings_free(char **, size_t);
 
-/* policy.c */
+/* policy.c: every access decision. */
 int		 policy_may_use(const struct cred *, const struct peer *);
+secctx_status	 policy_check_cred(const struct cred *, const struct peer *,
+		    enum direction, struct sc_err *);
+const struct caller_policy *policy_caller(const struct config *,
+		    const struct peer *);
+struct ctx_params;
+secctx_status	 policy_check_context(const struct caller_policy *,
+		    enum direction, struct ctx_params *, struct sc_err *);
+int		 policy_may_read_stats(const struct peer *);
 
 /* context.c: the TLS state machine.  It knows no sockets and no JSON. */
 struct tls_context;
@@ -96,6 +139,8 @@ struct ctx_params {
 	int			 no_resume;	/* no cached session */
 	int			 no_pha;	/* client: refuse post-handshake
 						   certificate requests */
+	int			 skip_validation; /* client: verify, but do
+						   not fail the handshake */
 };
 
 struct step_result {
@@ -131,6 +176,7 @@ struct ctx_info {
 	int		 stream_trailer;
 	int		 stream_max_message;
 	int		 stream_block_size;
+	long		 verify_result;	/* X509_V_OK, or why not */
 };
 
 secctx_status	 context_new(struct cred *, enum direction,
@@ -156,6 +202,7 @@ secctx_status	 context_peer_chain(struct tls_context *, BIO *out,
 void		 context_output_done(struct tls_context *);
 enum direction	 context_direction(const struct tls_context *);
 const struct cred *context_cred(const struct tls_context *);
+int		 context_skips_validation(const struct tls_context *);
 void		 context_info(struct tls_context *, struct ctx_info *);
 void		 context_free(struct tls_context *);
 void		 context_global_init(void);
@@ -170,6 +217,7 @@ void		 session_cache_clear(void);
 /* ticket-keys.c: the server's session ticket keys. */
 #define TICKET_ROTATION_DEFAULT	3600
 void		 ticket_keys_set_rotation(int seconds);
+int		 ticket_keys_rotation(void);
 void		 ticket_keys_attach(SSL_CTX *);
 void		 ticket_keys_clear(void);
 
@@ -220,6 +268,12 @@ struct conn {
 	int			 hello_done;
 	int			 closing;
 	TAILQ_ENTRY(conn)	 entry;
+	struct event		*timer;		/* frame, idle, linger */
+	int			 timer_kind;	/* enum conn_timer */
+	size_t			 nctx;		/* contexts it holds */
+	unsigned		 limits_logged;	/* LIMIT_* bits logged */
+	int			 paused;	/* output over the limit */
+	int			 refused;	/* over connections_per_uid */
 };
 
 void		 conn_accept(int fd, const struct peer *);
@@ -272,10 +326,67 @@ op_fn		 op_export, op_channel_binding, op_peer_certificates;
 /* op-message.c */
 op_fn		 op_encrypt, op_decrypt, op_shutdown;
 
+/* limits.c: the limits of docs/configuration.md and the counters. */
+enum limit {
+	LIMIT_CONTEXTS_PER_CONN = 1 << 1,
+	LIMIT_CONNECTIONS_PER_UID = 1 << 2,
+	LIMIT_TOTAL_CONTEXTS = 1 << 3,
+	LIMIT_BUFFER = 1 << 4,
+	LIMIT_FRAME_TIMEOUT = 1 << 5,
+	LIMIT_IDLE_TIMEOUT = 1 << 6
+};
+
+struct stats {
+	size_t		 connections;
+	size_t		 contexts;
+	size_t		 buffered;	/* bytes in all connection buffers */
+};
+
+void		 limits_default(struct limits *);
+const struct limits *limits_get(void);
+void		 limits_log_once(struct conn *, enum limit, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+secctx_status	 limits_context_add(struct conn *, struct sc_err *);
+void		 limits_context_added(struct conn *);
+void		 limits_context_removed(struct conn *);
+size_t		 limits_total_contexts(void);
+
+void		 conn_stats(struct stats *);
+size_t		 conn_count_uid(uid_t);
+
+/* audit.c: one line per context established or refused. */
+struct audit {
+	const struct conn	*conn;
+	const char		*credential;
+	enum direction		 dir;
+	const char		*target;	/* requested, or NULL */
+	struct tls_context	*ctx;		/* NULL when refused early */
+	int			 skip_validation;
+};
+void		 audit_context(const struct audit *, secctx_status,
+		    const char *reason);
+
+/* op-stats.c */
+op_fn		 op_stats;
+
 /* server.c */
 int		 server_listen(const char *path, mode_t mode, struct sc_err *);
 int		 server_start(struct event_base *, int fd, struct sc_err *);
 void		 server_stop(void);
+
+/* notify.c: readiness and state for the service manager (sd_notify). */
+void		 notify_init(void);
+void		 notify_send(const char *assignments, const char *status_fmt,
+		    ...) __attribute__((format(printf, 2, 3)));
+void		 notify_reloading(void);
+void		 notify_close(void);
+
+/*
+ * reload.c: SIGHUP.  A credential kept by a reload takes the new contents
+ * in place (reload.c swaps every field but name and refs), so every field
+ * of struct cred must be owned by the credential and freed by cred_unref().
+ */
+secctx_status	 reload_config(const char *path, struct sc_err *);
 
 /* main.c */
 extern struct event_base	*base;

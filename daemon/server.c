@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -77,6 +79,85 @@ server_listen(const char *path, mode_t mode, struct sc_err *err)
 	return (fd);
 }
 
+#ifndef SO_PEERGROUPS
+#define SO_PEERGROUPS	59	/* Linux 4.13 */
+#endif
+
+/*
+ * The /proc/PID/status "Groups:" line, for kernels without SO_PEERGROUPS.
+ * The pid may have exited and been reused since connect(): racy, and only
+ * a fallback.
+ */
+static int
+peer_groups_proc(struct peer *peer)
+{
+	char	 path[64], line[4096], *p, *end;
+	FILE	*f;
+	size_t	 n = 0;
+	gid_t	*g = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)peer->pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return (-1);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "Groups:", 7) != 0)
+			continue;
+		if ((g = calloc(sizeof(line) / 2, sizeof(*g))) == NULL)
+			break;
+		for (p = line + 7; n < sizeof(line) / 2; p = end) {
+			unsigned long v = strtoul(p, &end, 10);
+			if (end == p)
+				break;
+			g[n++] = v;
+		}
+		break;
+	}
+	fclose(f);
+	peer->groups = g;
+	peer->ngroups = n;
+	return (g != NULL ? 0 : -1);
+}
+
+/* The caller's supplementary groups as of connect(), from the kernel. */
+static int
+peer_groups(int fd, struct peer *peer)
+{
+	socklen_t	 len = 64 * sizeof(gid_t);
+	gid_t		*g = NULL, *ng;
+
+	for (;;) {
+		if ((ng = realloc(g, len > 0 ? len : 1)) == NULL)
+			break;
+		g = ng;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) == 0) {
+			peer->groups = g;
+			peer->ngroups = len / sizeof(gid_t);
+			return (0);
+		}
+		if (errno != ERANGE)
+			break;
+	}
+	free(g);
+	if (errno == ENOPROTOOPT)
+		return (peer_groups_proc(peer));
+	return (-1);
+}
+
+/* The caller's executable, advisory: see docs/SECURITY.md. */
+static void
+peer_exe(struct peer *peer)
+{
+	char	path[64], exe[PATH_MAX];
+	ssize_t	n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/exe", (long)peer->pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	peer->exe = strdup(exe);
+}
+
 static void
 server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
@@ -94,9 +175,17 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		close(fd);
 		return;
 	}
+	memset(&peer, 0, sizeof(peer));
 	peer.pid = uc.pid;
 	peer.uid = uc.uid;
 	peer.gid = uc.gid;
+	if (peer_groups(fd, &peer) != 0) {
+		log_warn("accept: pid %ld: supplementary groups: %s",
+		    (long)peer.pid, strerror(errno));
+		close(fd);
+		return;
+	}
+	peer_exe(&peer);
 	conn_accept(fd, &peer);
 }
 

@@ -105,6 +105,13 @@ ticket_keys_set_rotation(int seconds)
 	ticket_rotation = seconds;
 }
 
+/* The rotation in force, so that a failed reload can put it back. */
+int
+ticket_keys_rotation(void)
+{
+	return (ticket_rotation);
+}
+
 void
 ticket_keys_attach(SSL_CTX *sctx)
 {

@@ -120,6 +120,13 @@ struct secctx_options {
 	 * answer decrypt would return in 'out').
 	 */
 	int			 no_post_handshake_auth;
+	/*
+	 * Client: complete the handshake even when the server's certificate
+	 * does not verify (the daemon still verifies and logs the result).
+	 * Only for callers whose policy allows it: SEC_E_NOT_OWNER otherwise.
+	 * Such sessions are never cached for resumption.
+	 */
+	int			 skip_validation;
 };
 
 /*

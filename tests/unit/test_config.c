@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -76,7 +77,8 @@ test_valid(void **state)
 	struct config	*cf;
 	struct sc_err	 err;
 	struct cred	*c;
-	struct peer	 root = { 1, 0, 0 }, other = { 1, 4242, 4242 };
+	struct peer	 root = { .pid = 1 }, other = { .pid = 1, .uid = 4242,
+			     .gid = 4242 };
 
 	assert_int_equal(load(*state, "{\"socket\": \"/tmp/x.sock\", "
 	    "\"socket_mode\": \"0660\", \"credentials\": ["
@@ -161,12 +163,149 @@ test_errors(void **state)
 	    "system_trust", NULL);
 }
 
+/* A copy of server.key with this mode and owner, named name. */
+static void
+key_copy(struct fixture *f, const char *name, mode_t mode, uid_t owner)
+{
+	char	cmd[512], path[256];
+
+	snprintf(cmd, sizeof(cmd), "cp %s/pki/server.key %s/pki/%s", f->dir,
+	    f->dir, name);
+	assert_int_equal(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/pki/%s", f->dir, name);
+	assert_int_equal(chmod(path, mode), 0);
+	if (owner != getuid())
+		assert_int_equal(chown(path, owner, (gid_t)-1), 0);
+}
+
+static const char *
+key_config(char *buf, size_t len, const char *key, int insecure)
+{
+	snprintf(buf, len, "{\"credentials\": [{\"name\": \"a\", "
+	    "\"certificate\": \"@/server.pem\", \"private_key\": \"@/%s\"%s}]}",
+	    key, insecure ? ", \"allow_insecure_key_file\": true" : "");
+	return (buf);
+}
+
+/* Key files readable by others or owned by someone else are refused. */
+static void
+test_key_file_checks(void **state)
+{
+	struct fixture	*f = *state;
+	struct config	*cf;
+	struct sc_err	 err;
+	char		 text[512];
+
+	key_copy(f, "group.key", 0640, getuid());
+	expect_error(f, key_config(text, sizeof(text), "group.key", 0),
+	    "group.key: mode 0640", "allow_insecure_key_file");
+	key_copy(f, "world.key", 0604, getuid());
+	expect_error(f, key_config(text, sizeof(text), "world.key", 0),
+	    "world.key: mode 0604", NULL);
+	key_copy(f, "writable.key", 0620, getuid());
+	expect_error(f, key_config(text, sizeof(text), "writable.key", 0),
+	    "mode 0620", NULL);
+	/* The credential may say otherwise. */
+	assert_int_equal(load(f, key_config(text, sizeof(text), "group.key",
+	    1), &cf, &err), SEC_E_OK);
+	config_free(cf);
+	/* 0600 and 0400 are fine. */
+	key_copy(f, "ro.key", 0400, getuid());
+	assert_int_equal(load(f, key_config(text, sizeof(text), "ro.key", 0),
+	    &cf, &err), SEC_E_OK);
+	config_free(cf);
+	if (getuid() != 0)
+		return;
+	/* Owned by another user (not root, not the daemon's). */
+	key_copy(f, "theirs.key", 0600, 4242);
+	expect_error(f, key_config(text, sizeof(text), "theirs.key", 0),
+	    "theirs.key: owned by uid 4242", NULL);
+	assert_int_equal(load(f, key_config(text, sizeof(text), "theirs.key",
+	    1), &cf, &err), SEC_E_OK);
+	config_free(cf);
+}
+
+/* The policy and limits keys: parsed, checked, defaulted. */
+static void
+test_policy_keys(void **state)
+{
+	struct fixture		*f = *state;
+	struct config		*cf;
+	struct sc_err		 err;
+	struct cred		*c;
+	const struct caller_policy *cp;
+	gid_t			 groups[1] = { 77 };
+	struct peer		 p = { .pid = 1, .uid = 5, .gid = 5 };
+
+	assert_int_equal(load(f, "{\"credentials\": [{\"name\": \"a\", "
+	    "\"ca_file\": \"@/ca.pem\", \"gids\": [77], \"directions\": "
+	    "[\"outbound\"], \"executables\": [\"/bin/sh\"]}]}", &cf, &err),
+	    SEC_E_OK);
+	/* The defaults. */
+	assert_int_equal(cf->limits.max_payload, 1179648);
+	assert_int_equal(cf->limits.idle_timeout_ms, 0);
+	assert_int_equal(cf->limits.frame_timeout_ms, 10000);
+	cp = policy_caller(cf, &p);
+	assert_int_equal(cp->ntargets, 0);
+	assert_int_equal(cp->skip_validation, 0);
+	c = config_find_cred(cf, "a");
+	assert_non_null(c);
+	/* A supplementary group admits; the direction and exe decide. */
+	assert_false(policy_may_use(c, &p));
+	p.groups = groups;
+	p.ngroups = 1;
+	assert_true(policy_may_use(c, &p));
+	assert_int_equal(policy_check_cred(c, &p, DIR_OUTBOUND, &err),
+	    SEC_E_NOT_OWNER);	/* no executable known */
+	config_free(cf);
+
+	assert_int_equal(load(f, "{\"limits\": {\"max_payload\": 4096, "
+	    "\"frame_timeout\": 0.25, \"idle_timeout\": 30}, \"callers\": "
+	    "[{\"uids\": [5], \"min_version\": \"TLSv1.3\", \"targets\": "
+	    "[\"*.example.com\"]}, {\"skip_validation\": true}], "
+	    "\"credentials\": [{\"name\": \"a\", \"ca_file\": \"@/ca.pem\"}]}",
+	    &cf, &err), SEC_E_OK);
+	assert_int_equal(cf->limits.max_payload, 4096);
+	assert_int_equal(cf->limits.frame_timeout_ms, 250);
+	assert_int_equal(cf->limits.idle_timeout_ms, 30000);
+	cp = policy_caller(cf, &p);
+	assert_int_equal(cp->index, 0);
+	assert_int_equal(cp->min_version, TLS1_3_VERSION);
+	p.uid = 6;
+	cp = policy_caller(cf, &p);
+	assert_int_equal(cp->index, 1);
+	assert_true(cp->skip_validation);
+	config_free(cf);
+
+	expect_error(f, "{\"limits\": {\"max_payload\": 99999999}, "
+	    "\"credentials\": []}", "limits: max_payload", NULL);
+	expect_error(f, "{\"limits\": {\"max_payload\": 4096, "
+	    "\"buffer_per_connection\": 5000}, \"credentials\": []}",
+	    "buffer_per_connection", "whole frame");
+	expect_error(f, "{\"limits\": {\"frame_timeout\": 0}, "
+	    "\"credentials\": []}", "frame_timeout", NULL);
+	expect_error(f, "{\"limits\": {\"bogus\": 1}, \"credentials\": []}",
+	    "unknown key 'bogus'", NULL);
+	expect_error(f, "{\"callers\": [{\"min_version\": \"TLSv1.1\"}], "
+	    "\"credentials\": []}", "callers[0]: min_version", NULL);
+	expect_error(f, "{\"callers\": [{\"targets\": [\"\"]}], "
+	    "\"credentials\": []}", "callers[0]: targets[0]", NULL);
+	expect_error(f, "{\"credentials\": [{\"name\": \"a\", "
+	    "\"ca_file\": \"@/ca.pem\", \"directions\": [\"up\"]}]}",
+	    "directions[0]", NULL);
+	expect_error(f, "{\"credentials\": [{\"name\": \"a\", "
+	    "\"ca_file\": \"@/ca.pem\", \"executables\": [\"sh\"]}]}",
+	    "executables[0]", "absolute path");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_key_file_checks),
+		cmocka_unit_test(test_policy_keys),
 	};
 
 	log_init(0);
