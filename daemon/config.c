@@ -6,9 +6,11 @@
 
 #include <grp.h>
 #include <limits.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "frame.h"
 
@@ -17,8 +19,8 @@
 #define CRED_NAME_MAX	64
 
 static const char *const config_keys[] = {
-	"socket", "socket_mode", "ticket_key_rotation", "credentials",
-	"limits", "callers", NULL
+	"socket", "socket_mode", "ticket_key_rotation", "threads",
+	"handshake_threads", "credentials", "limits", "callers", NULL
 };
 static const char *const cred_keys[] = {
 	"name", "certificate", "private_key", "ca_file", "system_trust",
@@ -463,6 +465,32 @@ parse_callers(const json_t *list, struct config *cf, struct sc_err *err)
 	return (SEC_E_OK);
 }
 
+/*
+ * A thread count: "auto" or absent is one per online CPU; else min to
+ * THREADS_MAX.
+ */
+static secctx_status
+get_threads(const json_t *root, const char *key, int min, int *out,
+    struct sc_err *err)
+{
+	const json_t	*v = json_object_get(root, key);
+	long		 n;
+
+	if (v == NULL || (json_is_string(v) &&
+	    strcmp(json_string_value(v), "auto") == 0)) {
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+		*out = n < 1 ? 1 : n > THREADS_MAX ? THREADS_MAX : (int)n;
+		return (SEC_E_OK);
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < min ||
+	    json_integer_value(v) > THREADS_MAX)
+		return (sc_seterr(err, SEC_E_INVALID_PARAMETER, "%s: must be "
+		    "\"auto\" or a number from %d to %d", key, min,
+		    THREADS_MAX));
+	*out = (int)json_integer_value(v);
+	return (SEC_E_OK);
+}
+
 static secctx_status
 parse_config(const json_t *root, struct config *cf, struct sc_err *err)
 {
@@ -495,6 +523,10 @@ parse_config(const json_t *root, struct config *cf, struct sc_err *err)
 	    json_integer_value(v) > 7 * 86400))
 		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
 		    "ticket_key_rotation: must be seconds from 1 to 604800"));
+	if (get_threads(root, "threads", 1, &cf->threads, err) != SEC_E_OK ||
+	    get_threads(root, "handshake_threads", 0, &cf->handshake_threads,
+	    err) != SEC_E_OK)
+		return (err->status);
 	/* Before the credentials, whose server contexts take it. */
 	ticket_keys_set_rotation(v != NULL ? (int)json_integer_value(v) :
 	    TICKET_ROTATION_DEFAULT);
@@ -585,4 +617,46 @@ config_find_cred(const struct config *cf, const char *name)
 			return (cf->creds[i]);
 	}
 	return (NULL);
+}
+
+/*
+ * The configuration lock: every loop callback and pool job reads the
+ * configuration under the read lock; a reload takes the write lock.
+ * Writers come first, so a reload is not starved by a busy daemon; a
+ * thread may take the read lock again while it holds it.
+ */
+static pthread_rwlock_t	config_lock;
+static __thread int	config_depth;
+
+void
+config_lock_init(void)
+{
+	pthread_rwlockattr_t	attr;
+
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr,
+	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&config_lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+}
+
+void
+config_rdlock(void)
+{
+	if (config_depth++ == 0)
+		pthread_rwlock_rdlock(&config_lock);
+}
+
+void
+config_wrlock(void)
+{
+	pthread_rwlock_wrlock(&config_lock);
+	config_depth++;
+}
+
+void
+config_unlock(void)
+{
+	if (--config_depth == 0)
+		pthread_rwlock_unlock(&config_lock);
 }

@@ -1,11 +1,14 @@
 /*
  * One connected client: reads whole frames from its socket, hands each to
  * dispatch(), writes the responses, and frees everything the client holds
- * when it goes away.  The per-connection limits live here: frame sizes,
+ * when it goes away.  A connection lives on one event loop (shard.c); while
+ * one of its requests runs in the handshake pool it reads no other, and
+ * what happens to it meanwhile waits for the job to end.  The per-connection limits live here: frame sizes,
  * bytes buffered, the time a frame may take to arrive, idle time, and
  * connections per uid (docs/configuration.md, "limits").
  */
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,6 +29,8 @@ enum conn_timer {
 	TIMER_LINGER	/* closing */
 };
 
+/* Every connection of every loop, for the per-uid limit and stats. */
+static pthread_mutex_t		conns_lock = PTHREAD_MUTEX_INITIALIZER;
 static TAILQ_HEAD(, conn)	conns = TAILQ_HEAD_INITIALIZER(conns);
 static uint64_t			conn_next_serial = 1;
 
@@ -53,12 +58,16 @@ conn_free(struct conn *c)
 {
 	log_debug("connection %llu: closed, %zu handles freed",
 	    (unsigned long long)c->serial, c->handles.count);
+	pthread_mutex_lock(&conns_lock);
 	TAILQ_REMOVE(&conns, c, entry);
+	pthread_mutex_unlock(&conns_lock);
 	while (c->nctx > 0)
 		limits_context_removed(c);
 	handles_clear(&c->handles, conn_release);
 	if (c->timer != NULL)
 		event_free(c->timer);
+	if (c->job_out != NULL)
+		evbuffer_free(c->job_out);
 	bufferevent_free(c->bev);
 	free(c->peer.groups);
 	free(c->peer.exe);
@@ -99,8 +108,9 @@ conn_timer_update(struct conn *c, int progress)
 		conn_timer_set(c, TIMER_IDLE, l->idle_timeout_ms);
 }
 
-size_t
-conn_count_uid(uid_t uid)
+/* With conns_lock held. */
+static size_t
+conn_count_uid_locked(uid_t uid)
 {
 	struct conn	*c;
 	size_t		 n = 0;
@@ -112,18 +122,42 @@ conn_count_uid(uid_t uid)
 	return (n);
 }
 
+size_t
+conn_count_uid(uid_t uid)
+{
+	size_t	n;
+
+	pthread_mutex_lock(&conns_lock);
+	n = conn_count_uid_locked(uid);
+	pthread_mutex_unlock(&conns_lock);
+	return (n);
+}
+
+/* What stats reports of c: its loop notes it after each turn. */
+static void
+conn_note_buffered(struct conn *c)
+{
+	size_t	n;
+
+	n = evbuffer_get_length(bufferevent_get_input(c->bev)) +
+	    evbuffer_get_length(bufferevent_get_output(c->bev));
+	pthread_mutex_lock(&conns_lock);
+	c->buffered = n;
+	pthread_mutex_unlock(&conns_lock);
+}
+
 void
 conn_stats(struct stats *st)
 {
 	struct conn	*c;
 
 	memset(st, 0, sizeof(*st));
+	pthread_mutex_lock(&conns_lock);
 	TAILQ_FOREACH(c, &conns, entry) {
 		st->connections++;
-		st->buffered += evbuffer_get_length(bufferevent_get_input(
-		    c->bev)) + evbuffer_get_length(bufferevent_get_output(
-		    c->bev));
+		st->buffered += c->buffered;
 	}
+	pthread_mutex_unlock(&conns_lock);
 	st->contexts = limits_total_contexts();
 }
 
@@ -149,11 +183,12 @@ conn_refuse(struct conn *c, size_t n)
 }
 
 void
-conn_accept(int fd, const struct peer *peer)
+conn_accept(struct shard *s, int fd, const struct peer *peer)
 {
 	const struct limits	*l = limits_get();
+	struct event_base	*base = shard_base(s);
 	struct conn		*c;
-	size_t			 n = conn_count_uid(peer->uid);
+	size_t			 n;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		log_err("connection from pid %ld: out of memory",
@@ -176,10 +211,15 @@ conn_accept(int fd, const struct peer *peer)
 		free(peer->exe);
 		return;
 	}
-	c->serial = conn_next_serial++;
+	c->shard = s;
 	c->peer = *peer;
 	handles_init(&c->handles);
+	pthread_mutex_lock(&conns_lock);
+	n = conn_count_uid_locked(peer->uid);
+	c->refused = n >= l->connections_per_uid;
+	c->serial = conn_next_serial++;
 	TAILQ_INSERT_TAIL(&conns, c, entry);
+	pthread_mutex_unlock(&conns_lock);
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
 	    c);
 	/* Stop reading at the limit; write_cb when the output is half. */
@@ -214,7 +254,8 @@ conn_close_all(void)
 int
 conn_send(struct conn *c, json_t *hdr, const struct iovec *iov, int iovcnt)
 {
-	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	struct evbuffer	*out = c->in_job ? c->job_out :
+			    bufferevent_get_output(c->bev);
 	uint8_t		 prefix[FRAME_PREFIX_LEN];
 	size_t		 len, plen = 0;
 	char		*s;
@@ -243,6 +284,10 @@ out:
 void
 conn_close_after_write(struct conn *c)
 {
+	if (c->in_job) {
+		c->close_after_job = 1;
+		return;
+	}
 	if (c->closing)
 		return;
 	c->closing = 1;
@@ -342,9 +387,15 @@ conn_process(struct conn *c)
 	struct evbuffer	*in = bufferevent_get_input(c->bev);
 	int		 progress = 0;
 
-	while (!c->closing && !(c->paused = conn_over_buffer(c)) &&
-	    conn_read_frame(c, in))
+	while (!c->in_job && !c->closing &&
+	    !(c->paused = conn_over_buffer(c)) && conn_read_frame(c, in))
 		progress = 1;
+	conn_note_buffered(c);
+	if (c->in_job) {
+		/* No client deadline while our own work runs. */
+		conn_timer_set(c, TIMER_NONE, 0);
+		return;
+	}
 	if (c->closing) {
 		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 			conn_free(c);
@@ -355,18 +406,51 @@ conn_process(struct conn *c)
 	conn_timer_update(c, progress);
 }
 
+/* A request starts in the pool: its response collects apart. */
+int
+conn_job_begin(struct conn *c)
+{
+	if ((c->job_out = evbuffer_new()) == NULL)
+		return (-1);
+	c->in_job = 1;
+	return (0);
+}
+
+/* The pool answered: send it, then do what waited for it. */
+void
+conn_job_done(struct conn *c)
+{
+	struct evbuffer	*out = c->job_out;
+
+	c->in_job = 0;
+	c->job_out = NULL;
+	if (c->dead || evbuffer_add_buffer(bufferevent_get_output(c->bev),
+	    out) != 0) {
+		evbuffer_free(out);
+		conn_free(c);
+		return;
+	}
+	evbuffer_free(out);
+	if (c->close_after_job) {
+		c->close_after_job = 0;
+		conn_close_after_write(c);
+	}
+	conn_process(c);
+}
+
 static void
 conn_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn	*c = arg;
 
+	config_rdlock();
 	/* Refused: what it sends is dropped until it or the timer closes. */
-	if (c->refused) {
+	if (c->refused)
 		evbuffer_drain(bufferevent_get_input(bev),
 		    evbuffer_get_length(bufferevent_get_input(bev)));
-		return;
-	}
-	conn_process(c);
+	else
+		conn_process(c);
+	config_unlock();
 }
 
 static void
@@ -374,17 +458,20 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn	*c = arg;
 
+	if (c->in_job)
+		return;
+	config_rdlock();
+	conn_note_buffered(c);
 	if (c->closing) {
 		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 			conn_free(c);
-		return;
-	}
-	if (c->paused && !conn_over_buffer(c)) {
+	} else if (c->paused && !conn_over_buffer(c)) {
 		c->paused = 0;
 		bufferevent_enable(bev, EV_READ);
 		/* Frames may be waiting whole in the input already. */
 		conn_process(c);
 	}
+	config_unlock();
 }
 
 static void
@@ -392,23 +479,36 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn	*c = arg;
 
-	(void)bev;
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		conn_free(c);
+	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
+		return;
+	if (c->in_job) {
+		/* Freed when the job ends. */
+		c->dead = 1;
+		bufferevent_disable(bev, EV_READ | EV_WRITE);
+		return;
+	}
+	config_rdlock();
+	conn_free(c);
+	config_unlock();
 }
 
 /* A frame or the client took too long, or a closing one did not drain. */
 static void
 conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
-	const struct limits	*l = limits_get();
+	const struct limits	*l;
 	struct conn		*c = arg;
 	struct sc_err		 err;
 
 	(void)fd;
 	(void)what;
+	if (c->in_job)
+		return;
+	config_rdlock();
+	l = limits_get();
 	if (c->timer_kind == TIMER_LINGER) {
 		conn_free(c);
+		config_unlock();
 		return;
 	}
 	if (c->timer_kind == TIMER_FRAME) {
@@ -428,4 +528,5 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	dispatch_error(c, 0, &err);
 	conn_close_after_write(c);
+	config_unlock();
 }

@@ -271,17 +271,18 @@ cred_load(const struct cred_source *src, struct cred **credp,
 	return (SEC_E_OK);
 }
 
+/* Contexts on every loop and pool thread hold credentials: atomic. */
 struct cred *
 cred_ref(struct cred *c)
 {
-	c->refs++;
+	__atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED);
 	return (c);
 }
 
 void
 cred_unref(struct cred *c)
 {
-	if (c == NULL || --c->refs > 0)
+	if (c == NULL || __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	SSL_CTX_free(c->server_ctx);
 	SSL_CTX_free(c->client_ctx);

@@ -1,6 +1,8 @@
 /*
  * The operations table.  Every request's id, op and session state are
  * checked here once before its handler runs; every response leaves here.
+ * The slow operations (handshakes) run in the handshake pool when there is
+ * one: their connection reads no further request until they are answered.
  */
 
 #include <stdlib.h>
@@ -20,21 +22,22 @@ static op_fn	op_hello;
 static const struct op {
 	const char	*name;
 	op_fn		*fn;
+	int		 slow;		/* runs in the handshake pool */
 } ops[] = {
-	{ "hello", op_hello },
-	{ "acquire_credentials", op_acquire },
-	{ "free_credentials", op_free_cred },
-	{ "initialize", op_initialize },
-	{ "accept", op_accept },
-	{ "delete_context", op_delete },
-	{ "query_context", op_query },
-	{ "encrypt", op_encrypt },
-	{ "decrypt", op_decrypt },
-	{ "shutdown", op_shutdown },
-	{ "export_keying_material", op_export },
-	{ "channel_binding", op_channel_binding },
-	{ "peer_certificates", op_peer_certificates },
-	{ "stats", op_stats },
+	{ "hello", op_hello, 0 },
+	{ "acquire_credentials", op_acquire, 0 },
+	{ "free_credentials", op_free_cred, 0 },
+	{ "initialize", op_initialize, 1 },
+	{ "accept", op_accept, 1 },
+	{ "delete_context", op_delete, 0 },
+	{ "query_context", op_query, 0 },
+	{ "encrypt", op_encrypt, 0 },
+	{ "decrypt", op_decrypt, 0 },
+	{ "shutdown", op_shutdown, 0 },
+	{ "export_keying_material", op_export, 0 },
+	{ "channel_binding", op_channel_binding, 0 },
+	{ "peer_certificates", op_peer_certificates, 0 },
+	{ "stats", op_stats, 0 },
 };
 
 static void
@@ -61,15 +64,95 @@ dispatch_error(struct conn *c, int64_t id, const struct sc_err *err)
 	respond(c, id, err->status, err->msg, NULL);
 }
 
-void
-dispatch(struct conn *c, struct request *req)
+/* Run the handler and answer. */
+static void
+dispatch_run(struct conn *c, struct request *req, const struct op *op)
 {
 	struct response	 r;
 	struct sc_err	 err;
 	secctx_status	 st;
-	size_t		 i;
 
 	memset(&r, 0, sizeof(r));
+	sc_clearerr(&err);
+	if ((r.fields = json_object()) == NULL)
+		st = sc_seterr(&err, SEC_E_INSUFFICIENT_MEMORY,
+		    "out of memory");
+	else
+		st = op->fn(c, req, &r, &err);
+	respond(c, req->id, st, err.msg, &r);
+	if (r.ctx != NULL) {
+		if (r.free_ctx)
+			context_free(r.ctx);
+		else
+			context_output_done(r.ctx);
+	}
+	if (r.close)
+		conn_close_after_write(c);
+	free(r.owned);
+	json_decref(r.fields);
+}
+
+/* A slow request on its way through the pool. */
+struct dispatch_job {
+	struct job	 job;		/* first */
+	struct conn	*c;
+	struct request	 req;
+	const struct op	*op;
+};
+
+static void
+dispatch_job_run(struct job *j)
+{
+	struct dispatch_job	*dj = (struct dispatch_job *)j;
+
+	dispatch_run(dj->c, &dj->req, dj->op);
+}
+
+static void
+dispatch_job_done(struct job *j)
+{
+	struct dispatch_job	*dj = (struct dispatch_job *)j;
+	struct conn		*c = dj->c;
+
+	json_decref(dj->req.hdr);
+	free(dj);
+	conn_job_done(c);
+}
+
+/*
+ * Hand the request to the pool: its header is kept and its payload copied
+ * (the input buffer moves on).  0 when it went, -1 to run it here.
+ */
+static int
+dispatch_defer(struct conn *c, struct request *req, const struct op *op)
+{
+	struct dispatch_job	*dj;
+
+	if ((dj = calloc(1, sizeof(*dj) + req->plen)) == NULL ||
+	    conn_job_begin(c) != 0) {
+		free(dj);
+		return (-1);
+	}
+	dj->c = c;
+	dj->op = op;
+	dj->req = *req;
+	dj->req.hdr = json_incref(req->hdr);
+	dj->req.payload = (unsigned char *)(dj + 1);
+	if (req->plen > 0)
+		memcpy(dj + 1, req->payload, req->plen);
+	dj->job.shard = c->shard;
+	dj->job.run = dispatch_job_run;
+	dj->job.done = dispatch_job_done;
+	pool_submit(&dj->job);
+	return (0);
+}
+
+void
+dispatch(struct conn *c, struct request *req)
+{
+	struct sc_err	 err;
+	size_t		 i;
+
 	sc_clearerr(&err);
 	if (msg_get_int(req->hdr, "id", MSG_REQUIRED, 0, ID_MAX - 1, &req->id,
 	    &err) != SEC_E_OK) {
@@ -85,28 +168,22 @@ dispatch(struct conn *c, struct request *req)
 		if (strcmp(ops[i].name, req->op) == 0)
 			break;
 	}
-	if (i == sizeof(ops) / sizeof(ops[0]))
-		st = sc_seterr(&err, SEC_E_UNSUPPORTED_FUNCTION,
+	if (i == sizeof(ops) / sizeof(ops[0])) {
+		sc_seterr(&err, SEC_E_UNSUPPORTED_FUNCTION,
 		    "unknown operation '%s'", req->op);
-	else if (!c->hello_done && ops[i].fn != op_hello)
-		st = sc_seterr(&err, SEC_E_OUT_OF_SEQUENCE,
-		    "'%s' before 'hello'", req->op);
-	else if ((r.fields = json_object()) == NULL)
-		st = sc_seterr(&err, SEC_E_INSUFFICIENT_MEMORY,
-		    "out of memory");
-	else
-		st = ops[i].fn(c, req, &r, &err);
-	respond(c, req->id, st, err.msg, &r);
-	if (r.ctx != NULL) {
-		if (r.free_ctx)
-			context_free(r.ctx);
-		else
-			context_output_done(r.ctx);
+		dispatch_error(c, req->id, &err);
+		return;
 	}
-	if (r.close)
-		conn_close_after_write(c);
-	free(r.owned);
-	json_decref(r.fields);
+	if (!c->hello_done && ops[i].fn != op_hello) {
+		sc_seterr(&err, SEC_E_OUT_OF_SEQUENCE, "'%s' before 'hello'",
+		    req->op);
+		dispatch_error(c, req->id, &err);
+		return;
+	}
+	if (ops[i].slow && pool_enabled() && dispatch_defer(c, req,
+	    &ops[i]) == 0)
+		return;
+	dispatch_run(c, req, &ops[i]);
 }
 
 static secctx_status

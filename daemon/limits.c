@@ -2,7 +2,8 @@
  * Resource limits (the "limits" object of the configuration) and the
  * context counters they are checked against.  conn.c enforces the frame,
  * buffer, time and connection limits on the event loop; the context limits
- * are checked here when a context is about to be created.
+ * are checked here when a context is about to be created.  The daemon-wide
+ * count is shared by every loop and pool thread.
  */
 
 #include <stdarg.h>
@@ -10,7 +11,7 @@
 
 #include "secctxd.h"
 
-static size_t	total_contexts;
+static size_t	total_contexts;		/* __atomic */
 
 const struct limits *
 limits_get(void)
@@ -36,11 +37,15 @@ limits_log_once(struct conn *c, enum limit which, const char *fmt, ...)
 	    (unsigned long)c->peer.uid, line);
 }
 
-/* May the connection create one more context? */
+/*
+ * May the connection create one more context?  On SEC_E_OK it is counted;
+ * limits_context_removed() gives it back.
+ */
 secctx_status
 limits_context_add(struct conn *c, struct sc_err *err)
 {
 	const struct limits	*l = limits_get();
+	size_t			 total;
 
 	if (c->nctx >= l->contexts_per_connection) {
 		limits_log_once(c, LIMIT_CONTEXTS_PER_CONN, "%zu contexts, the "
@@ -49,32 +54,28 @@ limits_context_add(struct conn *c, struct sc_err *err)
 		    "connection holds %zu contexts, the most allowed "
 		    "(limits.contexts_per_connection)", c->nctx));
 	}
-	if (total_contexts >= l->total_contexts) {
+	total = __atomic_add_fetch(&total_contexts, 1, __ATOMIC_RELAXED);
+	if (total > l->total_contexts) {
+		__atomic_sub_fetch(&total_contexts, 1, __ATOMIC_RELAXED);
 		limits_log_once(c, LIMIT_TOTAL_CONTEXTS, "the daemon holds "
-		    "%zu contexts, its limit", total_contexts);
+		    "%zu contexts, its limit", total - 1);
 		return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY, "the daemon "
 		    "holds %zu contexts, the most allowed "
-		    "(limits.total_contexts)", total_contexts));
+		    "(limits.total_contexts)", total - 1));
 	}
-	return (SEC_E_OK);
-}
-
-void
-limits_context_added(struct conn *c)
-{
 	c->nctx++;
-	total_contexts++;
+	return (SEC_E_OK);
 }
 
 void
 limits_context_removed(struct conn *c)
 {
 	c->nctx--;
-	total_contexts--;
+	__atomic_sub_fetch(&total_contexts, 1, __ATOMIC_RELAXED);
 }
 
 size_t
 limits_total_contexts(void)
 {
-	return (total_contexts);
+	return (__atomic_load_n(&total_contexts, __ATOMIC_RELAXED));
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/thread.h>
 #include <openssl/ssl.h>
 
 #include "secctxd.h"
@@ -67,7 +68,9 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 
 	(void)sig;
 	(void)what;
+	config_wrlock();
 	reload_config(arg, &err);
+	config_unlock();
 }
 
 int
@@ -104,6 +107,12 @@ main(int argc, char **argv)
 	notify_init();
 	OPENSSL_init_ssl(0, NULL);
 	context_global_init();
+	config_lock_init();
+	if (evthread_use_pthreads() != 0) {
+		fprintf(stderr, "%s: libevent has no thread support\n",
+		    SECCTXD_NAME);
+		return (1);
+	}
 
 	if (config_load(config_path, &config, &err) != SEC_E_OK) {
 		fprintf(stderr, "%s: %s\n", SECCTXD_NAME, err.msg);
@@ -130,7 +139,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", SECCTXD_NAME, err.msg);
 		return (1);
 	}
-	if (server_start(base, fd, &err) != 0) {
+	if (shards_start(config->threads, &err) != 0 ||
+	    pool_start(config->handshake_threads, &err) != 0 ||
+	    server_start(base, fd, &err) != 0) {
 		fprintf(stderr, "%s: %s\n", SECCTXD_NAME, err.msg);
 		return (1);
 	}
@@ -143,14 +154,17 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: cannot handle signals\n", SECCTXD_NAME);
 		return (1);
 	}
-	log_info("%s %s: listening on %s with %zu credentials", SECCTXD_NAME,
-	    SECCTXD_VERSION, socket_path, config->ncreds);
+	log_info("%s %s: listening on %s with %zu credentials, %d event "
+	    "loops, %d handshake threads", SECCTXD_NAME, SECCTXD_VERSION,
+	    socket_path, config->ncreds, config->threads,
+	    config->handshake_threads);
 	notify_send("READY=1", "serving %zu credentials", config->ncreds);
 
 	event_base_dispatch(base);
 
 	server_stop();
-	conn_close_all();
+	pool_stop();
+	shards_stop();
 	session_cache_clear();
 	ticket_keys_clear();
 	event_free(ev_term);

@@ -123,15 +123,18 @@ context_create(struct conn *c, struct request *req, enum direction dir,
 	    policy_check_cred(ch->cred, &c->peer, dir, err) != SEC_E_OK ||
 	    policy_check_context(policy_caller(config, &c->peer), dir, &p,
 	    err) != SEC_E_OK ||
-	    limits_context_add(c, err) != SEC_E_OK ||
-	    context_new(ch->cred, dir, &p, ctxp, err) != SEC_E_OK)
+	    limits_context_add(c, err) != SEC_E_OK)
 		goto refused;
+	if (context_new(ch->cred, dir, &p, ctxp, err) != SEC_E_OK) {
+		limits_context_removed(c);
+		goto refused;
+	}
 	if (handles_add(&c->handles, HANDLE_CTX, *ctxp, hp) != 0) {
 		context_free(*ctxp);
+		limits_context_removed(c);
 		sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY, "out of memory");
 		goto refused;
 	}
-	limits_context_added(c);
 	return (SEC_E_OK);
 refused:
 	audit_context(&a, err->status, err->msg);

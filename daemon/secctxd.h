@@ -106,7 +106,16 @@ struct config {
 	struct limits	 limits;
 	struct caller_policy *callers;
 	size_t		 ncallers;
+	int		 threads;		/* event loops (at start) */
+	int		 handshake_threads;	/* pool threads (at start) */
 };
+
+#define THREADS_MAX	256
+
+void		 config_lock_init(void);
+void		 config_rdlock(void);
+void		 config_wrlock(void);
+void		 config_unlock(void);
 
 secctx_status	 config_load(const char *path, struct config **,
 		    struct sc_err *);
@@ -263,6 +272,7 @@ struct cred_handle {
 struct conn {
 	uint64_t		 serial;
 	struct peer		 peer;
+	struct shard		*shard;		/* the loop that serves it */
 	struct bufferevent	*bev;
 	struct handles		 handles;
 	int			 hello_done;
@@ -274,13 +284,43 @@ struct conn {
 	unsigned		 limits_logged;	/* LIMIT_* bits logged */
 	int			 paused;	/* output over the limit */
 	int			 refused;	/* over connections_per_uid */
+	/* A request running in the handshake pool (pool.c). */
+	struct evbuffer		*job_out;	/* its response, until done */
+	int			 in_job;
+	int			 dead;		/* went away meanwhile */
+	int			 close_after_job;
+	size_t			 buffered;	/* for stats (conns lock) */
 };
 
-void		 conn_accept(int fd, const struct peer *);
+void		 conn_accept(struct shard *, int fd, const struct peer *);
 void		 conn_close_all(void);
 int		 conn_send(struct conn *, json_t *hdr, const struct iovec *,
 		    int);
 void		 conn_close_after_write(struct conn *);
+int		 conn_job_begin(struct conn *);
+void		 conn_job_done(struct conn *);
+
+/*
+ * pool.c and shard.c: work that leaves a loop.  A job runs on a pool
+ * thread, then its connection's loop finishes it.
+ */
+struct job {
+	TAILQ_ENTRY(job)	 entry;
+	struct shard		*shard;
+	void			(*run)(struct job *);	/* pool thread */
+	void			(*done)(struct job *);	/* the loop */
+};
+
+int		 pool_start(size_t threads, struct sc_err *);
+int		 pool_enabled(void);
+void		 pool_submit(struct job *);
+void		 pool_stop(void);
+
+int		 shards_start(size_t loops, struct sc_err *);
+void		 shards_assign(int fd, const struct peer *);
+void		 shards_stop(void);
+struct event_base *shard_base(struct shard *);
+void		 shard_post(struct shard *, struct job *);
 
 /* dispatch.c: the operations table. */
 struct request {
@@ -347,7 +387,6 @@ const struct limits *limits_get(void);
 void		 limits_log_once(struct conn *, enum limit, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 secctx_status	 limits_context_add(struct conn *, struct sc_err *);
-void		 limits_context_added(struct conn *);
 void		 limits_context_removed(struct conn *);
 size_t		 limits_total_contexts(void);
 

@@ -186,7 +186,7 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	peer_exe(&peer);
-	conn_accept(fd, &peer);
+	shards_assign(fd, &peer);
 }
 
 static void

@@ -3,9 +3,10 @@
  * keyed by credential name, caller uid and target name, so a later context
  * to the same target resumes and one uid never resumes another's session.
  * A TLS 1.3 ticket is used once; a TLS 1.2 session may be reused until it
- * expires.
+ * expires.  Every loop and pool thread uses it: one mutex guards it.
  */
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,6 +26,7 @@ struct session_entry {
 static TAILQ_HEAD(session_entries, session_entry) sessions =
     TAILQ_HEAD_INITIALIZER(sessions);
 static size_t			session_count;
+static pthread_mutex_t		session_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void
 session_remove(struct session_entry *e)
@@ -62,9 +64,11 @@ session_cache_put(const char *cred, uid_t uid, const char *target,
 	e->uid = uid;
 	e->sess = sess;
 	SSL_SESSION_up_ref(sess);
+	pthread_mutex_lock(&session_lock);
 	TAILQ_INSERT_HEAD(&sessions, e, entry);
 	if (++session_count > SESSION_CACHE_MAX)
 		session_remove(TAILQ_LAST(&sessions, session_entries));
+	pthread_mutex_unlock(&session_lock);
 }
 
 /* The newest usable session for cred, uid and target, or NULL. */
@@ -72,9 +76,10 @@ SSL_SESSION *
 session_cache_get(const char *cred, uid_t uid, const char *target)
 {
 	struct session_entry	*e, *next;
-	SSL_SESSION		*sess;
+	SSL_SESSION		*sess = NULL;
 	time_t			 now = time(NULL);
 
+	pthread_mutex_lock(&session_lock);
 	for (e = TAILQ_FIRST(&sessions); e != NULL; e = next) {
 		next = TAILQ_NEXT(e, entry);
 		if (session_expired(e->sess, now)) {
@@ -88,14 +93,17 @@ session_cache_get(const char *cred, uid_t uid, const char *target)
 		SSL_SESSION_up_ref(sess);
 		if (SSL_SESSION_get_protocol_version(sess) >= TLS1_3_VERSION)
 			session_remove(e);
-		return (sess);
+		break;
 	}
-	return (NULL);
+	pthread_mutex_unlock(&session_lock);
+	return (sess);
 }
 
 void
 session_cache_clear(void)
 {
+	pthread_mutex_lock(&session_lock);
 	while (!TAILQ_EMPTY(&sessions))
 		session_remove(TAILQ_FIRST(&sessions));
+	pthread_mutex_unlock(&session_lock);
 }

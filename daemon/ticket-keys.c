@@ -4,9 +4,11 @@
  * key when the current one is older than the rotation period and still
  * opens tickets of the previous key, asking for a renewed ticket; older
  * tickets fall back to a full handshake.  Keys live only in memory and are
- * cleansed when dropped.
+ * cleansed when dropped.  OpenSSL calls back from any loop or pool thread:
+ * one mutex guards the keys.
  */
 
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
 
@@ -26,6 +28,7 @@ struct ticket_key {
 };
 
 static struct ticket_key	ticket_current, ticket_previous;
+static pthread_mutex_t		ticket_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int
 ticket_rotate(time_t now)
@@ -58,9 +61,9 @@ ticket_mac_init(EVP_MAC_CTX *hctx, struct ticket_key *k)
 	return (EVP_MAC_init(hctx, k->hmac, sizeof(k->hmac), params));
 }
 
-/* OpenSSL's ticket key callback: 1 ok, 2 ok and renew, 0 unknown, -1 err. */
+/* With ticket_lock held. */
 static int
-ticket_key_cb(SSL *ssl, unsigned char *name, unsigned char *iv,
+ticket_key_locked(SSL *ssl, unsigned char *name, unsigned char *iv,
     EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
 {
 	struct ticket_key	*k;
@@ -98,6 +101,19 @@ ticket_key_cb(SSL *ssl, unsigned char *name, unsigned char *iv,
 	    1 : 2);
 }
 
+/* OpenSSL's ticket key callback: 1 ok, 2 ok and renew, 0 unknown, -1 err. */
+static int
+ticket_key_cb(SSL *ssl, unsigned char *name, unsigned char *iv,
+    EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
+{
+	int	rc;
+
+	pthread_mutex_lock(&ticket_lock);
+	rc = ticket_key_locked(ssl, name, iv, cctx, hctx, enc);
+	pthread_mutex_unlock(&ticket_lock);
+	return (rc);
+}
+
 /* Set before the first credential is attached. */
 void
 ticket_keys_set_rotation(int seconds)
@@ -122,6 +138,8 @@ ticket_keys_attach(SSL_CTX *sctx)
 void
 ticket_keys_clear(void)
 {
+	pthread_mutex_lock(&ticket_lock);
 	OPENSSL_cleanse(&ticket_current, sizeof(ticket_current));
 	OPENSSL_cleanse(&ticket_previous, sizeof(ticket_previous));
+	pthread_mutex_unlock(&ticket_lock);
 }

@@ -161,6 +161,37 @@ test_errors(void **state)
 	expect_error(f, "{\"credentials\": [{\"name\": \"a\", "
 	    "\"ca_file\": \"@/ca.pem\", \"system_trust\": 1}]}",
 	    "system_trust", NULL);
+	expect_error(f, "{\"threads\": 0, \"credentials\": [{\"name\": "
+	    "\"a\", \"ca_file\": \"@/ca.pem\"}]}", "threads", "1 to 256");
+	expect_error(f, "{\"handshake_threads\": \"many\", \"credentials\": "
+	    "[{\"name\": \"a\", \"ca_file\": \"@/ca.pem\"}]}",
+	    "handshake_threads", "\"auto\"");
+}
+
+/* Thread counts: "auto" (one per online CPU) unless given. */
+static void
+test_threads(void **state)
+{
+	struct config	*cf;
+	struct sc_err	 err;
+	long		 cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	assert_int_equal(load(*state, "{\"credentials\": [{\"name\": \"a\", "
+	    "\"ca_file\": \"@/ca.pem\"}]}", &cf, &err), SEC_E_OK);
+	assert_int_equal(cf->threads, cpus);
+	assert_int_equal(cf->handshake_threads, cpus);
+	config_free(cf);
+	assert_int_equal(load(*state, "{\"threads\": 3, \"handshake_threads\": "
+	    "0, \"credentials\": [{\"name\": \"a\", \"ca_file\": "
+	    "\"@/ca.pem\"}]}", &cf, &err), SEC_E_OK);
+	assert_int_equal(cf->threads, 3);
+	assert_int_equal(cf->handshake_threads, 0);
+	config_free(cf);
+	assert_int_equal(load(*state, "{\"threads\": \"auto\", "
+	    "\"credentials\": [{\"name\": \"a\", \"ca_file\": "
+	    "\"@/ca.pem\"}]}", &cf, &err), SEC_E_OK);
+	assert_int_equal(cf->threads, cpus);
+	config_free(cf);
 }
 
 /* A copy of server.key with this mode and owner, named name. */
@@ -306,6 +337,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_key_file_checks),
 		cmocka_unit_test(test_policy_keys),
+		cmocka_unit_test(test_threads),
 	};
 
 	log_init(0);

@@ -1,0 +1,157 @@
+/*
+ * Requests pipelined on one connection, with handshakes running in the
+ * handshake pool or on the event loops (the "threads" and
+ * "handshake_threads" settings): every response comes back, in the order
+ * of the requests, each with its request's id; a client that leaves while
+ * its handshakes are in the pool leaves nothing behind.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xdaemon.h"
+
+#define PIPELINED	40
+
+static void
+start_with_threads(struct xdaemon *d, const char *threads)
+{
+	char	text[2048];
+
+	snprintf(text, sizeof(text), "{\"socket\": \"@SOCK@\", %s"
+	    "\"credentials\": ["
+	    "{\"name\": \"server\", \"certificate\": \"@PKI@/server.pem\", "
+	    "\"private_key\": \"@PKI@/server.key\", \"uids\": [@UID@]},"
+	    "{\"name\": \"client\", \"ca_file\": \"@PKI@/ca.pem\", "
+	    "\"uids\": [@UID@]}]}", threads);
+	xd_start(d, "pipeline", text);
+}
+
+/*
+ * Handshakes (which may go to the pool) and quick calls alternate, all
+ * sent before any response is read.
+ */
+static void
+pipeline_on(struct xdaemon *d)
+{
+	struct xd_resp	r;
+	struct xd_stats	st;
+	char		cred[17], buf[256];
+	int		fd, i;
+
+	fd = xd_hello(d->socket);
+	xd_acquire(fd, "client", "outbound", cred);
+	for (i = 1; i <= PIPELINED; i++) {
+		if (i % 2)
+			snprintf(buf, sizeof(buf), "{\"op\":\"initialize\","
+			    "\"id\":%d,\"cred\":\"%s\",\"target\":"
+			    "\"localhost\"}", 100 + i, cred);
+		else
+			snprintf(buf, sizeof(buf), "{\"op\":\"query_context\","
+			    "\"id\":%d,\"ctx\":\"00000000000000aa\"}",
+			    100 + i);
+		xd_send_header(fd, buf);
+	}
+	for (i = 1; i <= PIPELINED; i++) {
+		assert_int_equal(xd_read_resp(fd, &r, HARNESS_TIMEOUT_MS), 1);
+		assert_int_equal(r.id, 100 + i);
+		if (i % 2) {
+			assert_status(r.status, SEC_I_CONTINUE_NEEDED);
+			/* A ClientHello, one whole record. */
+			assert_true(r.plen > TLS_HEADER_LEN);
+			assert_int_equal(r.payload[0], TLS_HANDSHAKE);
+			assert_int_equal(harness_record_missing(r.payload,
+			    r.plen), 0);
+		} else
+			assert_status(r.status, SEC_E_INVALID_HANDLE);
+		xd_resp_free(&r);
+	}
+	xd_stats(d->socket, &st);
+	assert_int_equal(st.contexts, PIPELINED / 2);
+	close(fd);
+}
+
+static void
+pipelined_in_order(const char *threads)
+{
+	struct xdaemon	d;
+
+	start_with_threads(&d, threads);
+	pipeline_on(&d);
+	xd_stop(&d);
+}
+
+static void
+test_pool(void **state)
+{
+	(void)state;
+	pipelined_in_order("\"threads\": 2, \"handshake_threads\": 2, ");
+}
+
+static void
+test_one_loop_no_pool(void **state)
+{
+	(void)state;
+	pipelined_in_order("\"threads\": 1, \"handshake_threads\": 0, ");
+}
+
+static void
+test_more_loops_than_cores(void **state)
+{
+	(void)state;
+	pipelined_in_order("\"threads\": 5, \"handshake_threads\": 3, ");
+}
+
+/*
+ * Clients that send handshakes and go at once, several at a time: their
+ * jobs finish after they left, and every context is freed.
+ */
+static void
+test_leave_during_handshakes(void **state)
+{
+	struct xdaemon	d;
+	struct xd_stats	st;
+	char		cred[17], buf[256];
+	int		fd[8], i, j;
+
+	(void)state;
+	start_with_threads(&d, "\"threads\": 2, \"handshake_threads\": 2, ");
+	for (j = 0; j < 8; j++) {
+		fd[j] = xd_hello(d.socket);
+		xd_acquire(fd[j], "client", "outbound", cred);
+		for (i = 0; i < 20; i++) {
+			snprintf(buf, sizeof(buf), "{\"op\":\"initialize\","
+			    "\"id\":%d,\"cred\":\"%s\",\"target\":"
+			    "\"localhost\"}", i + 1, cred);
+			xd_send_header(fd[j], buf);
+		}
+	}
+	for (j = 0; j < 8; j++)
+		close(fd[j]);
+	for (i = 0; i < 100; i++) {
+		xd_stats(d.socket, &st);
+		if (st.contexts == 0 && st.connections == 1)
+			break;
+		usleep(20000);
+	}
+	assert_int_equal(st.contexts, 0);
+	assert_int_equal(st.connections, 1);
+	/* And the daemon still serves. */
+	pipeline_on(&d);
+	xd_stop(&d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		xd_test(test_pool),
+		xd_test(test_one_loop_no_pool),
+		xd_test(test_more_loops_than_cores),
+		xd_test(test_leave_during_handshakes),
+	};
+
+	return (harness_run("pipeline", tests));
+}
