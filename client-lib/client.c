@@ -314,11 +314,15 @@ out:
 	return (st);
 }
 
+/* The socket send buffer asked for: a large request in one write. */
+#define CONN_SNDBUF	(1024 * 1024)
+
 /* Open the Unix socket and connect it to conn->path. */
 static secctx_status
 conn_open(secctx_conn *conn)
 {
 	struct sockaddr_un	sun;
+	int			sndbuf = CONN_SNDBUF;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -328,6 +332,9 @@ conn_open(secctx_conn *conn)
 		return (conn_fail(conn, SEC_E_NO_AUTHENTICATING_AUTHORITY,
 		    "cannot create a socket for secctxd at %s: %s", conn->path,
 		    strerror(errno)));
+	/* Room for a large request in one go (best effort). */
+	(void)setsockopt(conn->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+	    sizeof(sndbuf));
 	while (connect(conn->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
 		if (errno == EINTR)
 			continue;

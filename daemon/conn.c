@@ -1,12 +1,14 @@
 /*
  * One connected client: reads whole frames from its socket, hands each to
  * dispatch(), writes the responses, and frees everything the client holds
- * when it goes away.  A connection lives on one event loop (shard.c); while
- * one of its requests runs in the handshake pool it reads no other, and
- * what happens to it meanwhile waits for the job to end.  The per-connection limits live here: frame sizes,
+ * when it goes away.  A connection lives on one event loop (shard.c).  While
+ * handshake steps of its contexts run in the pool, its other requests go
+ * on; one naming such a context waits, and so does its freeing.  The per-connection limits live here: frame sizes,
  * bytes buffered, the time a frame may take to arrive, idle time, and
  * connections per uid (docs/configuration.md, "limits").
  */
+
+#include <sys/socket.h>
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -18,6 +20,9 @@
 
 #include "secctxd.h"
 #include "frame.h"
+
+/* The most one read or write call moves (libevent's default: 16 KiB). */
+#define CONN_MAX_SINGLE_IO	(1024 * 1024)
 
 /* How long a closing connection may take to flush its last response. */
 #define CONN_LINGER_MS	2000
@@ -66,12 +71,23 @@ conn_free(struct conn *c)
 	handles_clear(&c->handles, conn_release);
 	if (c->timer != NULL)
 		event_free(c->timer);
-	if (c->job_out != NULL)
-		evbuffer_free(c->job_out);
 	bufferevent_free(c->bev);
 	free(c->peer.groups);
 	free(c->peer.exe);
 	free(c);
+}
+
+/* Free c, or once its last pool job ends. */
+static void
+conn_free_when_idle(struct conn *c)
+{
+	if (c->njobs == 0) {
+		conn_free(c);
+		return;
+	}
+	c->dead = 1;
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	evtimer_del(c->timer);
 }
 
 static void
@@ -101,6 +117,11 @@ conn_timer_update(struct conn *c, int progress)
 
 	if (c->closing || c->refused)
 		return;
+	if (c->njobs > 0 || c->stalled) {
+		/* The daemon's own work is pending, not the client's. */
+		conn_timer_set(c, TIMER_NONE, 0);
+		return;
+	}
 	if (evbuffer_get_length(in) > 0 || c->paused) {
 		if (progress || c->timer_kind != TIMER_FRAME)
 			conn_timer_set(c, TIMER_FRAME, l->frame_timeout_ms);
@@ -189,12 +210,15 @@ conn_accept(struct shard *s, int fd, const struct peer *peer)
 	struct event_base	*base = shard_base(s);
 	struct conn		*c;
 	size_t			 n;
+	int			 sndbuf = CONN_MAX_SINGLE_IO;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		log_err("connection from pid %ld: out of memory",
 		    (long)peer->pid);
 		goto fail;
 	}
+	/* Room for a large response in one write (best effort). */
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
 	c->timer = evtimer_new(base, conn_timer_cb, c);
 	if (c->bev == NULL || c->timer == NULL) {
@@ -222,6 +246,9 @@ conn_accept(struct shard *s, int fd, const struct peer *peer)
 	pthread_mutex_unlock(&conns_lock);
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
 	    c);
+	/* Whole large frames in one read and one write, not 16 KiB each. */
+	bufferevent_set_max_single_read(c->bev, CONN_MAX_SINGLE_IO);
+	bufferevent_set_max_single_write(c->bev, CONN_MAX_SINGLE_IO);
 	/* Stop reading at the limit; write_cb when the output is half. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0, l->buffer_per_connection);
 	bufferevent_setwatermark(c->bev, EV_WRITE,
@@ -254,8 +281,7 @@ conn_close_all(void)
 int
 conn_send(struct conn *c, json_t *hdr, const struct iovec *iov, int iovcnt)
 {
-	struct evbuffer	*out = c->in_job ? c->job_out :
-			    bufferevent_get_output(c->bev);
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
 	uint8_t		 prefix[FRAME_PREFIX_LEN];
 	size_t		 len, plen = 0;
 	char		*s;
@@ -284,10 +310,6 @@ out:
 void
 conn_close_after_write(struct conn *c)
 {
-	if (c->in_job) {
-		c->close_after_job = 1;
-		return;
-	}
 	if (c->closing)
 		return;
 	c->closing = 1;
@@ -353,7 +375,12 @@ conn_read_frame(struct conn *c, struct evbuffer *in)
 	else {
 		req.payload = data + FRAME_PREFIX_LEN + hlen;
 		req.plen = plen;
-		dispatch(c, &req);
+		if (!dispatch(c, &req)) {
+			/* It names a context busy in the pool: later. */
+			json_decref(req.hdr);
+			c->stalled = 1;
+			return (0);
+		}
 		json_decref(req.hdr);
 	}
 	evbuffer_drain(in, total);
@@ -387,18 +414,15 @@ conn_process(struct conn *c)
 	struct evbuffer	*in = bufferevent_get_input(c->bev);
 	int		 progress = 0;
 
-	while (!c->in_job && !c->closing &&
+	if (c->dead)
+		return;
+	while (!c->stalled && !c->closing &&
 	    !(c->paused = conn_over_buffer(c)) && conn_read_frame(c, in))
 		progress = 1;
 	conn_note_buffered(c);
-	if (c->in_job) {
-		/* No client deadline while our own work runs. */
-		conn_timer_set(c, TIMER_NONE, 0);
-		return;
-	}
 	if (c->closing) {
 		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-			conn_free(c);
+			conn_free_when_idle(c);
 		return;
 	}
 	if (c->paused)
@@ -406,36 +430,29 @@ conn_process(struct conn *c)
 	conn_timer_update(c, progress);
 }
 
-/* A request starts in the pool: its response collects apart. */
+/* A handshake step of one of c's contexts goes to the pool. */
 int
-conn_job_begin(struct conn *c)
+conn_job_start(struct conn *c)
 {
-	if ((c->job_out = evbuffer_new()) == NULL)
-		return (-1);
-	c->in_job = 1;
+	c->njobs++;
 	return (0);
 }
 
-/* The pool answered: send it, then do what waited for it. */
+/* It was answered: free a connection that left, or go on with it. */
 void
-conn_job_done(struct conn *c)
+conn_job_end(struct conn *c)
 {
-	struct evbuffer	*out = c->job_out;
-
-	c->in_job = 0;
-	c->job_out = NULL;
-	if (c->dead || evbuffer_add_buffer(bufferevent_get_output(c->bev),
-	    out) != 0) {
-		evbuffer_free(out);
-		conn_free(c);
+	c->njobs--;
+	if (c->dead) {
+		if (c->njobs == 0)
+			conn_free(c);
 		return;
 	}
-	evbuffer_free(out);
-	if (c->close_after_job) {
-		c->close_after_job = 0;
-		conn_close_after_write(c);
-	}
-	conn_process(c);
+	if (c->stalled) {
+		c->stalled = 0;
+		conn_process(c);
+	} else
+		conn_timer_update(c, 1);
 }
 
 static void
@@ -458,13 +475,11 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn	*c = arg;
 
-	if (c->in_job)
-		return;
 	config_rdlock();
 	conn_note_buffered(c);
 	if (c->closing) {
 		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-			conn_free(c);
+			conn_free_when_idle(c);
 	} else if (c->paused && !conn_over_buffer(c)) {
 		c->paused = 0;
 		bufferevent_enable(bev, EV_READ);
@@ -479,16 +494,11 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn	*c = arg;
 
+	(void)bev;
 	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
 		return;
-	if (c->in_job) {
-		/* Freed when the job ends. */
-		c->dead = 1;
-		bufferevent_disable(bev, EV_READ | EV_WRITE);
-		return;
-	}
 	config_rdlock();
-	conn_free(c);
+	conn_free_when_idle(c);
 	config_unlock();
 }
 
@@ -502,12 +512,10 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (c->in_job)
-		return;
 	config_rdlock();
 	l = limits_get();
 	if (c->timer_kind == TIMER_LINGER) {
-		conn_free(c);
+		conn_free_when_idle(c);
 		config_unlock();
 		return;
 	}

@@ -31,6 +31,7 @@ struct tls_context {
 	char		*target;
 	uid_t		 uid;		/* the caller's, for the session cache */
 	int		 no_resume;
+	int		 busy;		/* a pool thread runs a step */
 };
 
 static int	context_index = -1;
@@ -270,6 +271,18 @@ void
 context_output_done(struct tls_context *c)
 {
 	(void)BIO_reset(c->wbio);
+}
+
+void
+context_set_busy(struct tls_context *c, int busy)
+{
+	c->busy = busy;
+}
+
+int
+context_busy(const struct tls_context *c)
+{
+	return (c->busy);
 }
 
 secctx_status

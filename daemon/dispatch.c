@@ -1,8 +1,9 @@
 /*
  * The operations table.  Every request's id, op and session state are
  * checked here once before its handler runs; every response leaves here.
- * The slow operations (handshakes) run in the handshake pool when there is
- * one: their connection reads no further request until they are answered.
+ * A handshake step may run in the handshake pool (op-context.c) and be
+ * answered later; meanwhile the connection's other requests go on, except
+ * those naming that context, which wait for it.
  */
 
 #include <stdlib.h>
@@ -22,22 +23,21 @@ static op_fn	op_hello;
 static const struct op {
 	const char	*name;
 	op_fn		*fn;
-	int		 slow;		/* runs in the handshake pool */
 } ops[] = {
-	{ "hello", op_hello, 0 },
-	{ "acquire_credentials", op_acquire, 0 },
-	{ "free_credentials", op_free_cred, 0 },
-	{ "initialize", op_initialize, 1 },
-	{ "accept", op_accept, 1 },
-	{ "delete_context", op_delete, 0 },
-	{ "query_context", op_query, 0 },
-	{ "encrypt", op_encrypt, 0 },
-	{ "decrypt", op_decrypt, 0 },
-	{ "shutdown", op_shutdown, 0 },
-	{ "export_keying_material", op_export, 0 },
-	{ "channel_binding", op_channel_binding, 0 },
-	{ "peer_certificates", op_peer_certificates, 0 },
-	{ "stats", op_stats, 0 },
+	{ "hello", op_hello },
+	{ "acquire_credentials", op_acquire },
+	{ "free_credentials", op_free_cred },
+	{ "initialize", op_initialize },
+	{ "accept", op_accept },
+	{ "delete_context", op_delete },
+	{ "query_context", op_query },
+	{ "encrypt", op_encrypt },
+	{ "decrypt", op_decrypt },
+	{ "shutdown", op_shutdown },
+	{ "export_keying_material", op_export },
+	{ "channel_binding", op_channel_binding },
+	{ "peer_certificates", op_peer_certificates },
+	{ "stats", op_stats },
 };
 
 static void
@@ -64,7 +64,7 @@ dispatch_error(struct conn *c, int64_t id, const struct sc_err *err)
 	respond(c, id, err->status, err->msg, NULL);
 }
 
-/* Run the handler and answer. */
+/* Run the handler and answer, unless it answers later (r.deferred). */
 static void
 dispatch_run(struct conn *c, struct request *req, const struct op *op)
 {
@@ -79,90 +79,71 @@ dispatch_run(struct conn *c, struct request *req, const struct op *op)
 		    "out of memory");
 	else
 		st = op->fn(c, req, &r, &err);
-	respond(c, req->id, st, err.msg, &r);
-	if (r.ctx != NULL) {
-		if (r.free_ctx)
-			context_free(r.ctx);
-		else
-			context_output_done(r.ctx);
-	}
-	if (r.close)
-		conn_close_after_write(c);
-	free(r.owned);
+	if (!r.deferred)
+		dispatch_respond(c, req->id, st, err.msg, &r);
 	json_decref(r.fields);
 }
 
-/* A slow request on its way through the pool. */
-struct dispatch_job {
-	struct job	 job;		/* first */
-	struct conn	*c;
-	struct request	 req;
-	const struct op	*op;
-};
-
-static void
-dispatch_job_run(struct job *j)
+/* Send a handler's response and release what it left. */
+void
+dispatch_respond(struct conn *c, int64_t id, secctx_status st,
+    const char *msg, struct response *r)
 {
-	struct dispatch_job	*dj = (struct dispatch_job *)j;
-
-	dispatch_run(dj->c, &dj->req, dj->op);
-}
-
-static void
-dispatch_job_done(struct job *j)
-{
-	struct dispatch_job	*dj = (struct dispatch_job *)j;
-	struct conn		*c = dj->c;
-
-	json_decref(dj->req.hdr);
-	free(dj);
-	conn_job_done(c);
+	respond(c, id, st, msg, r);
+	if (r->ctx != NULL) {
+		if (r->free_ctx)
+			context_free(r->ctx);
+		else
+			context_output_done(r->ctx);
+	}
+	if (r->close)
+		conn_close_after_write(c);
+	free(r->owned);
+	r->owned = NULL;
 }
 
 /*
- * Hand the request to the pool: its header is kept and its payload copied
- * (the input buffer moves on).  0 when it went, -1 to run it here.
+ * Whether the request names a context a pool job is using: then it waits
+ * (the frame stays unread) until the job is answered.
  */
 static int
-dispatch_defer(struct conn *c, struct request *req, const struct op *op)
+dispatch_must_wait(struct conn *c, const json_t *hdr)
 {
-	struct dispatch_job	*dj;
+	struct tls_context	*ctx;
+	struct sc_err		 err;
+	uint64_t		 h = 0;
 
-	if ((dj = calloc(1, sizeof(*dj) + req->plen)) == NULL ||
-	    conn_job_begin(c) != 0) {
-		free(dj);
-		return (-1);
-	}
-	dj->c = c;
-	dj->op = op;
-	dj->req = *req;
-	dj->req.hdr = json_incref(req->hdr);
-	dj->req.payload = (unsigned char *)(dj + 1);
-	if (req->plen > 0)
-		memcpy(dj + 1, req->payload, req->plen);
-	dj->job.shard = c->shard;
-	dj->job.run = dispatch_job_run;
-	dj->job.done = dispatch_job_done;
-	pool_submit(&dj->job);
-	return (0);
+	if (c->njobs == 0 || json_object_get(hdr, "ctx") == NULL)
+		return (0);
+	if (msg_get_handle(hdr, "ctx", MSG_OPTIONAL, &h, &err) != SEC_E_OK ||
+	    (ctx = handles_get(&c->handles, h, HANDLE_CTX)) == NULL)
+		return (0);
+	return (context_busy(ctx));
 }
 
-void
+/*
+ * Answer one request, now or (handshake steps in the pool) later.  0 when
+ * it must wait for a job of its connection to end: the caller keeps the
+ * frame and offers it again.
+ */
+int
 dispatch(struct conn *c, struct request *req)
 {
 	struct sc_err	 err;
 	size_t		 i;
 
+	if (dispatch_must_wait(c, req->hdr))
+		return (0);
 	sc_clearerr(&err);
 	if (msg_get_int(req->hdr, "id", MSG_REQUIRED, 0, ID_MAX - 1, &req->id,
 	    &err) != SEC_E_OK) {
 		dispatch_error(c, 0, &err);
-		return;
+		return (1);
 	}
 	if (msg_get_string(req->hdr, "op", MSG_REQUIRED, OP_NAME_MAX,
 	    &req->op, &err) != SEC_E_OK) {
 		dispatch_error(c, req->id, &err);
-		return;
+		return (1);
 	}
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 		if (strcmp(ops[i].name, req->op) == 0)
@@ -172,18 +153,16 @@ dispatch(struct conn *c, struct request *req)
 		sc_seterr(&err, SEC_E_UNSUPPORTED_FUNCTION,
 		    "unknown operation '%s'", req->op);
 		dispatch_error(c, req->id, &err);
-		return;
+		return (1);
 	}
 	if (!c->hello_done && ops[i].fn != op_hello) {
 		sc_seterr(&err, SEC_E_OUT_OF_SEQUENCE, "'%s' before 'hello'",
 		    req->op);
 		dispatch_error(c, req->id, &err);
-		return;
+		return (1);
 	}
-	if (ops[i].slow && pool_enabled() && dispatch_defer(c, req,
-	    &ops[i]) == 0)
-		return;
 	dispatch_run(c, req, &ops[i]);
+	return (1);
 }
 
 static secctx_status

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,9 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 	config_unlock();
 }
 
+#define MALLOC_MMAP_THRESHOLD	(4 * 1024 * 1024)
+#define MALLOC_TRIM_THRESHOLD	(32 * 1024 * 1024)
+
 int
 main(int argc, char **argv)
 {
@@ -102,6 +106,13 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 	log_init(verbose);
+	/*
+	 * Payloads of up to a megabyte come and go with every request: keep
+	 * them on the heap rather than mapping and unmapping each one, and
+	 * keep freed memory up to a bound instead of returning it at once.
+	 */
+	mallopt(M_MMAP_THRESHOLD, MALLOC_MMAP_THRESHOLD);
+	mallopt(M_TRIM_THRESHOLD, MALLOC_TRIM_THRESHOLD);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);	/* until the reload handler is in place */
 	notify_init();
@@ -139,8 +150,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", SECCTXD_NAME, err.msg);
 		return (1);
 	}
-	if (shards_start(config->threads, &err) != 0 ||
-	    pool_start(config->handshake_threads, &err) != 0 ||
+	if (pool_start(config->handshake_threads, &err) != 0 ||
+	    shards_start(config->threads, &err) != 0 ||
 	    server_start(base, fd, &err) != 0) {
 		fprintf(stderr, "%s: %s\n", SECCTXD_NAME, err.msg);
 		return (1);
@@ -163,8 +174,9 @@ main(int argc, char **argv)
 	event_base_dispatch(base);
 
 	server_stop();
+	shards_halt();
 	pool_stop();
-	shards_stop();
+	shards_free();
 	session_cache_clear();
 	ticket_keys_clear();
 	event_free(ev_term);

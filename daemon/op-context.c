@@ -203,6 +203,111 @@ audit(struct conn *c, struct tls_context *ctx, secctx_status st,
 	audit_context(&a, st, err->msg);
 }
 
+/* The response to a handshake step: its output, extra and missing. */
+static secctx_status
+handshake_answer(struct conn *c, struct tls_context *ctx, uint64_t h,
+    secctx_status st, const struct step_result *res, struct response *r,
+    struct sc_err *err)
+{
+	r->ctx = ctx;
+	r->payload[0].iov_base = (void *)res->out;
+	r->payload[0].iov_len = res->out_len;
+	if (SECCTX_FAILED(st) && st != SEC_E_INCOMPLETE_MESSAGE) {
+		audit(c, ctx, st, err);
+		context_failed(c, h, ctx, r);
+		return (st);
+	}
+	if (st == SEC_E_OK)
+		audit(c, ctx, st, err);
+	if (msg_set_handle(r->fields, "ctx", h) != 0 ||
+	    msg_set_int(r->fields, "extra", res->extra) != 0 ||
+	    msg_set_int(r->fields, "missing", res->missing) != 0) {
+		context_failed(c, h, ctx, r);
+		return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
+		    "out of memory"));
+	}
+	return (st);
+}
+
+/* Handshake steps one connection may have in the pool at once. */
+#define JOBS_PER_CONN	16
+
+/* A handshake step on its way through the pool. */
+struct handshake_job {
+	struct job		 job;		/* first */
+	struct conn		*c;
+	struct tls_context	*ctx;
+	uint64_t		 h;
+	int64_t			 id;
+	secctx_status		 st;
+	struct step_result	 res;
+	struct sc_err		 err;
+	size_t			 plen;
+	unsigned char		 payload[];
+};
+
+/* On a pool thread: only the context is touched. */
+static void
+handshake_job_run(struct job *j)
+{
+	struct handshake_job	*hj = (struct handshake_job *)j;
+
+	hj->st = context_handshake(hj->ctx, hj->payload, hj->plen, &hj->res,
+	    &hj->err);
+}
+
+/* Back on the connection's loop: answer, unless the client left. */
+static void
+handshake_job_done(struct job *j)
+{
+	struct handshake_job	*hj = (struct handshake_job *)j;
+	struct conn		*c = hj->c;
+	struct response		 r;
+	secctx_status		 st;
+
+	context_set_busy(hj->ctx, 0);
+	if (!c->dead) {
+		memset(&r, 0, sizeof(r));
+		r.fields = json_object();
+		st = handshake_answer(c, hj->ctx, hj->h, hj->st, &hj->res, &r,
+		    &hj->err);
+		dispatch_respond(c, hj->id, st, hj->err.msg, &r);
+		json_decref(r.fields);
+	}
+	free(hj);
+	conn_job_end(c);
+}
+
+/* Send the step to the pool; -1 to run it here instead. */
+static int
+handshake_defer(struct conn *c, struct request *req, struct tls_context *ctx,
+    uint64_t h)
+{
+	struct handshake_job	*hj;
+
+	if (!pool_enabled() || c->njobs >= JOBS_PER_CONN ||
+	    (hj = calloc(1, sizeof(*hj) + req->plen)) == NULL)
+		return (-1);
+	hj->c = c;
+	hj->ctx = ctx;
+	hj->h = h;
+	hj->id = req->id;
+	hj->plen = req->plen;
+	if (req->plen > 0)
+		memcpy(hj->payload, req->payload, req->plen);
+	hj->job.shard = c->shard;
+	hj->job.run = handshake_job_run;
+	hj->job.done = handshake_job_done;
+	context_set_busy(ctx, 1);
+	conn_job_start(c);
+	pool_submit(&hj->job);
+	return (0);
+}
+
+/*
+ * One handshake step: in the pool when there is one (answered when it is
+ * done; the connection's other requests go on meanwhile), else here.
+ */
 static secctx_status
 op_handshake(struct conn *c, struct request *req, struct response *r,
     enum direction dir, struct sc_err *err)
@@ -218,25 +323,12 @@ op_handshake(struct conn *c, struct request *req, struct response *r,
 		st = context_lookup(c, req, dir, &ctx, &h, err);
 	if (st != SEC_E_OK)
 		return (st);
+	if (handshake_defer(c, req, ctx, h) == 0) {
+		r->deferred = 1;
+		return (SEC_E_OK);
+	}
 	st = context_handshake(ctx, req->payload, req->plen, &res, err);
-	r->ctx = ctx;
-	r->payload[0].iov_base = (void *)res.out;
-	r->payload[0].iov_len = res.out_len;
-	if (SECCTX_FAILED(st) && st != SEC_E_INCOMPLETE_MESSAGE) {
-		audit(c, ctx, st, err);
-		context_failed(c, h, ctx, r);
-		return (st);
-	}
-	if (st == SEC_E_OK)
-		audit(c, ctx, st, err);
-	if (msg_set_handle(r->fields, "ctx", h) != 0 ||
-	    msg_set_int(r->fields, "extra", res.extra) != 0 ||
-	    msg_set_int(r->fields, "missing", res.missing) != 0) {
-		context_failed(c, h, ctx, r);
-		return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
-		    "out of memory"));
-	}
-	return (st);
+	return (handshake_answer(c, ctx, h, st, &res, r, err));
 }
 
 secctx_status

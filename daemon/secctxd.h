@@ -209,6 +209,9 @@ secctx_status	 context_server_end_point(struct tls_context *,
 secctx_status	 context_peer_chain(struct tls_context *, BIO *out,
 		    size_t *lens, size_t *count, struct sc_err *);
 void		 context_output_done(struct tls_context *);
+/* A handshake step of the context runs in the pool. */
+void		 context_set_busy(struct tls_context *, int);
+int		 context_busy(const struct tls_context *);
 enum direction	 context_direction(const struct tls_context *);
 const struct cred *context_cred(const struct tls_context *);
 int		 context_skips_validation(const struct tls_context *);
@@ -284,11 +287,10 @@ struct conn {
 	unsigned		 limits_logged;	/* LIMIT_* bits logged */
 	int			 paused;	/* output over the limit */
 	int			 refused;	/* over connections_per_uid */
-	/* A request running in the handshake pool (pool.c). */
-	struct evbuffer		*job_out;	/* its response, until done */
-	int			 in_job;
+	/* Handshake steps of its contexts in the pool (pool.c). */
+	int			 njobs;
+	int			 stalled;	/* a request waits for one */
 	int			 dead;		/* went away meanwhile */
-	int			 close_after_job;
 	size_t			 buffered;	/* for stats (conns lock) */
 };
 
@@ -297,8 +299,8 @@ void		 conn_close_all(void);
 int		 conn_send(struct conn *, json_t *hdr, const struct iovec *,
 		    int);
 void		 conn_close_after_write(struct conn *);
-int		 conn_job_begin(struct conn *);
-void		 conn_job_done(struct conn *);
+int		 conn_job_start(struct conn *);
+void		 conn_job_end(struct conn *);
 
 /*
  * pool.c and shard.c: work that leaves a loop.  A job runs on a pool
@@ -318,7 +320,8 @@ void		 pool_stop(void);
 
 int		 shards_start(size_t loops, struct sc_err *);
 void		 shards_assign(int fd, const struct peer *);
-void		 shards_stop(void);
+void		 shards_halt(void);
+void		 shards_free(void);
 struct event_base *shard_base(struct shard *);
 void		 shard_post(struct shard *, struct job *);
 
@@ -339,12 +342,15 @@ struct response {
 	struct tls_context	*ctx;		/* output to release */
 	int			 free_ctx;	/* the context failed */
 	int			 close;		/* close after the response */
+	int			 deferred;	/* answered later (pool) */
 };
 
 typedef secctx_status op_fn(struct conn *, struct request *,
     struct response *, struct sc_err *);
 
-void		 dispatch(struct conn *, struct request *);
+int		 dispatch(struct conn *, struct request *);
+void		 dispatch_respond(struct conn *, int64_t id, secctx_status,
+		    const char *msg, struct response *);
 void		 dispatch_error(struct conn *, int64_t id, const struct sc_err *);
 
 /* "outbound", "inbound" as in requests; index 0 is "". */

@@ -152,13 +152,9 @@ shard_post(struct shard *s, struct job *j)
 	event_active(s->wake, 0, 0);
 }
 
-/*
- * Stop every loop and wait for it (the pool is stopped first, so that no
- * job is still running), finish what was posted to them, then free every
- * connection.
- */
+/* Stop every loop and wait for it: no new job is submitted after this. */
 void
-shards_stop(void)
+shards_halt(void)
 {
 	struct shard	*s;
 	size_t		 i;
@@ -168,8 +164,21 @@ shards_stop(void)
 		if (s->started) {
 			event_base_loopbreak(s->base);
 			pthread_join(s->thread, NULL);
+			s->started = 0;
 		}
 	}
+}
+
+/*
+ * After the pool stopped: finish the jobs posted to the loops (with no
+ * pool, what they start runs here), then free every connection.
+ */
+void
+shards_free(void)
+{
+	struct shard	*s;
+	size_t		 i;
+
 	for (i = 0; i < nshards; i++)
 		shard_wake_cb(-1, 0, &shards[i]);
 	conn_close_all();

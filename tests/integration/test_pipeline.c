@@ -1,9 +1,10 @@
 /*
  * Requests pipelined on one connection, with handshakes running in the
  * handshake pool or on the event loops (the "threads" and
- * "handshake_threads" settings): every response comes back, in the order
- * of the requests, each with its request's id; a client that leaves while
- * its handshakes are in the pool leaves nothing behind.
+ * "handshake_threads" settings): every response comes back once, with its
+ * request's id, in the order they complete; a request naming a context
+ * busy in the pool waits for it; a client that leaves while its handshakes
+ * are in the pool leaves nothing behind.
  */
 
 #include <stdio.h>
@@ -30,8 +31,9 @@ start_with_threads(struct xdaemon *d, const char *threads)
 }
 
 /*
- * Handshakes (which may go to the pool) and quick calls alternate, all
- * sent before any response is read.
+ * Handshakes (which may run in the pool) and quick calls alternate, all
+ * sent before any response is read: every one is answered once, with its
+ * id and the result of its own request, in whatever order they end.
  */
 static void
 pipeline_on(struct xdaemon *d)
@@ -39,7 +41,7 @@ pipeline_on(struct xdaemon *d)
 	struct xd_resp	r;
 	struct xd_stats	st;
 	char		cred[17], buf[256];
-	int		fd, i;
+	int		fd, i, seen[PIPELINED + 1];
 
 	fd = xd_hello(d->socket);
 	xd_acquire(fd, "client", "outbound", cred);
@@ -54,10 +56,12 @@ pipeline_on(struct xdaemon *d)
 			    100 + i);
 		xd_send_header(fd, buf);
 	}
+	memset(seen, 0, sizeof(seen));
 	for (i = 1; i <= PIPELINED; i++) {
 		assert_int_equal(xd_read_resp(fd, &r, HARNESS_TIMEOUT_MS), 1);
-		assert_int_equal(r.id, 100 + i);
-		if (i % 2) {
+		assert_true(r.id > 100 && r.id <= 100 + PIPELINED);
+		assert_int_equal(seen[r.id - 100]++, 0);
+		if ((r.id - 100) % 2) {
 			assert_status(r.status, SEC_I_CONTINUE_NEEDED);
 			/* A ClientHello, one whole record. */
 			assert_true(r.plen > TLS_HEADER_LEN);
@@ -102,6 +106,46 @@ test_more_loops_than_cores(void **state)
 {
 	(void)state;
 	pipelined_in_order("\"threads\": 5, \"handshake_threads\": 3, ");
+}
+
+/*
+ * A request naming a context whose step is in the pool waits for it: the
+ * step fails (garbage input) and deletes the context, so the query after it
+ * finds no such handle, and is answered after the step.
+ */
+static void
+test_request_waits_for_its_context(void **state)
+{
+	struct xdaemon	d;
+	struct xd_resp	r;
+	char		cred[17], ctx[17], buf[256];
+	static const char garbage[] = "\x16\x03\x03\x00\x05hello";
+	int		fd, round;
+
+	(void)state;
+	start_with_threads(&d, "\"threads\": 1, \"handshake_threads\": 2, ");
+	fd = xd_hello(d.socket);
+	xd_acquire(fd, "client", "outbound", cred);
+	for (round = 0; round < 20; round++) {
+		xd_new_context(fd, cred, ctx);
+		snprintf(buf, sizeof(buf), "{\"op\":\"initialize\",\"id\":1,"
+		    "\"ctx\":\"%s\"}", ctx);
+		xd_send_frame(fd, buf, strlen(buf), garbage,
+		    sizeof(garbage) - 1);
+		snprintf(buf, sizeof(buf), "{\"op\":\"query_context\","
+		    "\"id\":2,\"ctx\":\"%s\"}", ctx);
+		xd_send_header(fd, buf);
+		assert_int_equal(xd_read_resp(fd, &r, HARNESS_TIMEOUT_MS), 1);
+		assert_int_equal(r.id, 1);
+		assert_true(SECCTX_FAILED(r.status));
+		xd_resp_free(&r);
+		assert_int_equal(xd_read_resp(fd, &r, HARNESS_TIMEOUT_MS), 1);
+		assert_int_equal(r.id, 2);
+		assert_status(r.status, SEC_E_INVALID_HANDLE);
+		xd_resp_free(&r);
+	}
+	close(fd);
+	xd_stop(&d);
 }
 
 /*
@@ -150,6 +194,7 @@ main(void)
 		xd_test(test_pool),
 		xd_test(test_one_loop_no_pool),
 		xd_test(test_more_loops_than_cores),
+		xd_test(test_request_waits_for_its_context),
 		xd_test(test_leave_during_handshakes),
 	};
 
