@@ -448,6 +448,42 @@ test_errors(void **state)
 	harness_child_kill(srv);
 }
 
+/* The SSPI web client against s_server -www: the page, both versions. */
+static void
+sspi_webclient(const char *version)
+{
+	const char *const	 args[] = {
+		"-cert", harness_pki("server.pem"), "-key",
+		harness_pki("server.key"), "-www", NULL
+	};
+	struct harness_child	*srv, *cli;
+	char			 port[16], *out;
+	int			 p;
+	const char		*argv[] = { SECCTX_EXAMPLE_SSPI, "-c",
+		"client-nocert", "-p", port, version, "localhost", "/", NULL };
+
+	srv = harness_s_server(&p, args);
+	snprintf(port, sizeof(port), "%d", p);
+	cli = harness_spawn(argv);
+	assert_exit_ok(cli);
+	out = harness_read_file(cli->out, NULL);
+	assert_non_null(out);
+	assert_int_equal(strncmp(out, "HTTP/1.0 200 ok\r\n", 17), 0);
+	assert_contains(out, strcmp(version, "-2") == 0 ?
+	    "New, TLSv1.2, Cipher is" : "New, TLSv1.3, Cipher is");
+	assert_contains(out, "</pre></BODY></HTML>");
+	free(out);
+	harness_child_kill(srv);
+}
+
+static void
+test_sspi_webclient(void **state)
+{
+	(void)state;
+	sspi_webclient("-2");
+	sspi_webclient("-3");
+}
+
 int
 main(void)
 {
@@ -461,6 +497,7 @@ main(void)
 		harness_test(test_echo_100k),
 		harness_test(test_echo_concurrent),
 		harness_test(test_errors),
+		harness_test(test_sspi_webclient),
 	};
 
 	return (harness_run("examples", tests));
