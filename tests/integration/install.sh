@@ -88,6 +88,18 @@ if ldd "$tmp/prog-static" | grep -q libsecctx; then
 fi
 echo "shared and static programs: ok"
 
+# Both libraries export the same names: secctx_* and the SSPI functions.
+for f in "$lib/libsecctx.so" "$lib/libsecctx.a"; do
+	case $f in *.so) opt=-D ;; *) opt= ;; esac
+	# shellcheck disable=SC2086
+	# (Symbol versions and the version nodes of the .so aside.)
+	extra=$(nm -g --defined-only $opt "$f" |
+	    awk 'NF == 3 && $2 != "A" { sub(/@.*/, "", $3); print $3 }' |
+	    grep -v -e '^secctx_' -e '^[A-Z][A-Za-z]*[AW]\{0,1\}$' || :)
+	[ -z "$extra" ] || fail "$(basename "$f") exports $(echo $extra)"
+done
+echo "exported names: ok"
+
 # The units name this installation's daemon and configuration.
 unit=$root/lib/systemd/system/secctxd.service
 grep -q "^ExecStart=$prefix/sbin/secctxd -c " "$unit" ||
