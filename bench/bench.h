@@ -1,6 +1,6 @@
 /*
  * secctx-bench: the daemon-mediated TLS path against in-process OpenSSL
- * doing the same work in the same run (issue 5).  Shared types.
+ * doing the same work in the same run.  Shared types.
  */
 #ifndef BENCH_H
 #define BENCH_H

@@ -1,5 +1,5 @@
 /*
- * The cases of issue 5, each measured on both sides in the same run: the
+ * The benchmark cases, each measured on both sides in the same run: the
  * in-process baseline (inproc.c) first, then the daemon-mediated side
  * (mediated.c) against a private secctxd started for the case.
  */

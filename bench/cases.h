@@ -1,4 +1,4 @@
-/* The cases of issue 5 and how one is run. */
+/* The benchmark cases and how one is run. */
 #ifndef CASES_H
 #define CASES_H
 

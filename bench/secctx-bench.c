@@ -1,5 +1,5 @@
 /*
- * secctx-bench: every case of issue 5, daemon-mediated against in-process
+ * secctx-bench: every case, daemon-mediated against in-process
  * OpenSSL in the same run.  See bench/README.md.
  *
  *   secctx-bench [--smoke] [--json] [-j N] [--time S] [--case ID,...]

@@ -14,7 +14,8 @@ static secctx_status
 attr_request(secctx_ctx *ctx, const char *op, json_t *req, const void *in,
     size_t in_len, struct conn_reply *reply)
 {
-	secctx_status	st;
+	struct conn_bind	bind = { 0, NULL, 0 };
+	secctx_status		st;
 
 	memset(reply, 0, sizeof(*reply));
 	if (req == NULL)
@@ -25,11 +26,13 @@ attr_request(secctx_ctx *ctx, const char *op, json_t *req, const void *in,
 		return (client_seterr(SEC_E_INVALID_HANDLE,
 		    "the context was deleted"));
 	}
+	bind.session = ctx->session;
 	if (msg_set_handle(req, "ctx", ctx->handle) != 0)
 		st = client_seterr(SEC_E_INSUFFICIENT_MEMORY,
 		    "cannot build the request");
 	else
-		st = conn_request(ctx->conn, op, req, in, in_len, reply);
+		st = conn_request_bound(ctx->conn, &bind, op, req, in,
+		    in_len, reply);
 	json_decref(req);
 	return (st);
 }

@@ -1,7 +1,9 @@
 /*
  * Credentials and security contexts: each call is one request to the daemon
- * (PROTOCOL.md); the library objects only hold the connection and the
- * daemon's handle.
+ * (PROTOCOL.md); the library objects hold the connection, the daemon's
+ * handle and the session it belongs to.  A credential also keeps its name
+ * and direction, so that it can be acquired again in a later session
+ * (client.c); a context of an earlier session is lost.
  */
 
 #include <stddef.h>
@@ -58,21 +60,31 @@ put_handle(json_t *req, const char *key, uint64_t handle)
 	return (SEC_E_OK);
 }
 
-/* A request carrying one handle, e.g. {"ctx": "..."}. */
+/* A request naming one context, e.g. delete_context. */
 static secctx_status
-simple_request(secctx_conn *conn, const char *op, const char *key,
-    uint64_t handle, struct conn_reply *reply)
+ctx_request(secctx_ctx *ctx, const char *op, struct conn_reply *reply)
 {
-	json_t		*req;
-	secctx_status	 st;
+	struct conn_bind	 bind = { ctx->session, NULL, 0 };
+	json_t			*req;
+	secctx_status		 st;
 
 	memset(reply, 0, sizeof(*reply));
 	if ((req = json_object()) == NULL)
 		return (no_memory());
-	if ((st = put_handle(req, key, handle)) == SEC_E_OK)
-		st = conn_request(conn, op, req, NULL, 0, reply);
+	if ((st = put_handle(req, "ctx", ctx->handle)) == SEC_E_OK)
+		st = conn_request_bound(ctx->conn, &bind, op, req, NULL, 0,
+		    reply);
 	json_decref(req);
 	return (st);
+}
+
+static void
+cred_destroy(secctx_cred *cred)
+{
+	if (cred == NULL)
+		return;
+	free(cred->name);
+	free(cred);
 }
 
 secctx_status
@@ -80,6 +92,7 @@ secctx_cred_acquire(secctx_conn *conn, const char *name,
     enum secctx_direction direction, secctx_cred **credp)
 {
 	struct conn_reply	 reply;
+	struct conn_bind	 bind = { 0, NULL, 0 };
 	struct sc_err		 err;
 	secctx_cred		*cred = NULL;
 	json_t			*req = NULL;
@@ -97,13 +110,16 @@ secctx_cred_acquire(secctx_conn *conn, const char *name,
 	else
 		return (invalid("the direction must be inbound or outbound"));
 	if ((cred = calloc(1, sizeof(*cred))) == NULL ||
+	    (cred->name = strdup(name)) == NULL ||
 	    (req = json_pack("{s:s}", "direction", dir)) == NULL) {
 		st = no_memory();
 		goto out;
 	}
+	cred->direction = direction;
 	if ((st = put_string(req, "name", name)) != SEC_E_OK)
 		goto out;
-	st = conn_request(conn, "acquire_credentials", req, NULL, 0, &reply);
+	st = conn_request_bound(conn, &bind, "acquire_credentials", req, NULL,
+	    0, &reply);
 	if (SECCTX_FAILED(st))
 		goto out;
 	if (msg_get_handle(reply.hdr, "cred", MSG_REQUIRED, &cred->handle,
@@ -111,6 +127,7 @@ secctx_cred_acquire(secctx_conn *conn, const char *name,
 		st = bad_reply("acquire_credentials", &err);
 		goto out;
 	}
+	cred->session = bind.session;
 	conn_ref(conn);
 	cred->conn = conn;
 	*credp = cred;
@@ -118,23 +135,29 @@ secctx_cred_acquire(secctx_conn *conn, const char *name,
 out:
 	conn_reply_free(&reply);
 	json_decref(req);
-	free(cred);
+	cred_destroy(cred);
 	return (st);
 }
 
 secctx_status
 secctx_cred_free(secctx_cred *cred)
 {
-	struct conn_reply	reply;
-	secctx_status		st;
+	struct conn_reply	 reply;
+	struct conn_bind	 bind = { 0, cred, 1 };
+	json_t			*req;
+	secctx_status		 st;
 
 	if (cred == NULL)
 		return (SEC_E_OK);
-	st = simple_request(cred->conn, "free_credentials", "cred",
-	    cred->handle, &reply);
+	if ((req = json_object()) == NULL)
+		st = no_memory();
+	else
+		st = conn_request_bound(cred->conn, &bind, "free_credentials",
+		    req, NULL, 0, &reply);
+	json_decref(req);
 	conn_reply_free(&reply);
 	conn_unref(cred->conn);
-	free(cred);
+	cred_destroy(cred);
 	return (st);
 }
 
@@ -232,8 +255,7 @@ static secctx_status
 step_request(int accept, secctx_cred *cred, secctx_ctx *ctx,
     const struct secctx_options *options, json_t **reqp)
 {
-	json_t		*req;
-	secctx_status	 st;
+	json_t	*req;
 
 	if ((*reqp = req = json_object()) == NULL)
 		return (no_memory());
@@ -241,9 +263,7 @@ step_request(int accept, secctx_cred *cred, secctx_ctx *ctx,
 		return (client_seterr(SEC_E_WRONG_CREDENTIAL_HANDLE,
 		    "the credential and the context belong to different "
 		    "connections"));
-	if (cred != NULL && (st = put_handle(req, "cred",
-	    cred->handle)) != SEC_E_OK)
-		return (st);
+	/* The credential's handle is put in by conn_request_bound(). */
 	if (ctx != NULL)
 		return (put_handle(req, "ctx", ctx->handle));
 	return (put_options(req, accept, options));
@@ -254,8 +274,9 @@ step_request(int accept, secctx_cred *cred, secctx_ctx *ctx,
  * object for the handle the daemon returned.
  */
 static secctx_status
-step_reply(const char *op, secctx_conn *conn, secctx_ctx **ctxp,
-    secctx_status st, struct conn_reply *reply, struct secctx_token *token)
+step_reply(const char *op, secctx_conn *conn, uint64_t session,
+    secctx_ctx **ctxp, secctx_status st, struct conn_reply *reply,
+    struct secctx_token *token)
 {
 	struct sc_err	 err;
 	int64_t		 extra = 0, missing = 0;
@@ -282,6 +303,7 @@ step_reply(const char *op, secctx_conn *conn, secctx_ctx **ctxp,
 		conn_ref(conn);
 		(*ctxp)->conn = conn;
 		(*ctxp)->handle = handle;
+		(*ctxp)->session = session;
 	}
 	token->out = reply->payload;
 	token->out_len = reply->payload_len;
@@ -298,10 +320,10 @@ context_lost(secctx_ctx **ctxp, int deleted)
 	struct conn_reply	reply;
 	char			saved[CLIENT_ERRLEN];
 
-	if (!deleted) {
+	if (!deleted && conn_session_live((*ctxp)->conn,
+	    (*ctxp)->session)) {
 		client_error_save(saved);
-		(void)simple_request((*ctxp)->conn, "delete_context", "ctx",
-		    (*ctxp)->handle, &reply);
+		(void)ctx_request(*ctxp, "delete_context", &reply);
 		conn_reply_free(&reply);
 		client_error_restore(saved);
 	}
@@ -316,6 +338,7 @@ context_step(int accept, secctx_cred *cred, secctx_ctx **ctxp,
 {
 	const char		*op = accept ? "accept" : "initialize";
 	struct conn_reply	 reply;
+	struct conn_bind	 bind = { 0, cred, 0 };
 	secctx_conn		*conn;
 	json_t			*req = NULL;
 	secctx_status		 st;
@@ -333,11 +356,17 @@ context_step(int accept, secctx_cred *cred, secctx_ctx **ctxp,
 	if ((st = step_request(accept, cred, *ctxp, options,
 	    &req)) != SEC_E_OK)
 		goto out;
-	st = conn_request(conn, op, req, token->in, token->in_len, &reply);
-	if (reply.hdr == NULL)
+	if (*ctxp != NULL)
+		bind.session = (*ctxp)->session;
+	st = conn_request_bound(conn, &bind, op, req, token->in,
+	    token->in_len, &reply);
+	if (reply.hdr == NULL) {
+		/* A lost context is gone from the daemon already. */
+		deleted = st == SEC_E_CONTEXT_EXPIRED;
 		goto out;
+	}
 	deleted = SECCTX_FAILED(st);
-	st = step_reply(op, conn, ctxp, st, &reply, token);
+	st = step_reply(op, conn, bind.session, ctxp, st, &reply, token);
 out:
 	if (SECCTX_FAILED(st) && st != SEC_E_INCOMPLETE_MESSAGE &&
 	    *ctxp != NULL)
@@ -364,17 +393,26 @@ secctx_accept(secctx_cred *cred, secctx_ctx **ctxp,
 secctx_status
 secctx_delete(secctx_ctx *ctx)
 {
-	struct conn_reply	reply;
-	secctx_status		st;
+	json_t		*req;
+	secctx_status	 st;
 
 	if (ctx == NULL)
 		return (SEC_E_OK);
 	st = SEC_E_OK;
-	/* Handle 0: an operation failed and the daemon deleted it already. */
+	/*
+	 * Handle 0: an operation failed and the daemon deleted it already.
+	 * A context of an earlier session went with it.  Nothing waits for
+	 * the answer: a delete of our own handle cannot fail in a way the
+	 * caller could act on.
+	 */
 	if (ctx->handle != 0) {
-		st = simple_request(ctx->conn, "delete_context", "ctx",
-		    ctx->handle, &reply);
-		conn_reply_free(&reply);
+		if ((req = json_object()) == NULL)
+			st = no_memory();
+		else if ((st = put_handle(req, "ctx", ctx->handle)) ==
+		    SEC_E_OK)
+			st = conn_request_nowait(ctx->conn, ctx->session,
+			    "delete_context", req);
+		json_decref(req);
 	}
 	conn_unref(ctx->conn);
 	free(ctx);
@@ -470,8 +508,7 @@ secctx_query_info(secctx_ctx *ctx, struct secctx_info *info)
 	if (ctx == NULL || info == NULL)
 		return (invalid("no context or info structure"));
 	memset(info, 0, sizeof(*info));
-	st = simple_request(ctx->conn, "query_context", "ctx", ctx->handle,
-	    &reply);
+	st = ctx_request(ctx, "query_context", &reply);
 	if (!SECCTX_FAILED(st) && (st = info_fill(reply.hdr,
 	    info)) != SEC_E_OK)
 		memset(info, 0, sizeof(*info));

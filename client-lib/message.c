@@ -15,8 +15,9 @@ static secctx_status
 message_request(secctx_ctx *ctx, const char *op, const void *payload,
     size_t len, size_t max_records, struct conn_reply *reply)
 {
-	json_t		*req;
-	secctx_status	 st;
+	struct conn_bind	 bind = { 0, NULL, 0 };
+	json_t			*req;
+	secctx_status		 st;
 
 	memset(reply, 0, sizeof(*reply));
 	if (ctx == NULL || ctx->handle == 0)
@@ -30,7 +31,9 @@ message_request(secctx_ctx *ctx, const char *op, const void *payload,
 		return (client_seterr(SEC_E_INSUFFICIENT_MEMORY,
 		    "cannot build the request"));
 	}
-	st = conn_request(ctx->conn, op, req, payload, len, reply);
+	bind.session = ctx->session;
+	st = conn_request_bound(ctx->conn, &bind, op, req, payload, len,
+	    reply);
 	json_decref(req);
 	/* The daemon deletes a context whose connection failed. */
 	if (reply->hdr != NULL && SECCTX_FAILED(st) &&

@@ -196,6 +196,9 @@ sspi_decrypt(struct sspi_ctx *x, struct sspi_dec *d)
 		sspi_set(d->empty[0], SECBUFFER_MISSING, NULL, msg.missing);
 		goto out;
 	}
+	/* Lost with the daemon's connection: it stays, and says so. */
+	if (st == SEC_E_CONTEXT_EXPIRED)
+		goto out;
 	if (SECCTX_FAILED(st)) {
 		/* The native context is gone; its alert cannot be sent. */
 		sspi_ctx_failed(x);

@@ -30,7 +30,7 @@ static const char *const cred_keys[] = {
 static const char *const limit_keys[] = {
 	"max_header", "max_payload", "contexts_per_connection",
 	"connections_per_uid", "total_contexts", "buffer_per_connection",
-	"frame_timeout", "idle_timeout", NULL
+	"frame_timeout", "idle_timeout", "handshake_timeout", NULL
 };
 static const char *const caller_keys[] = {
 	"uids", "gids", "min_version", "targets", "skip_validation", NULL
@@ -349,6 +349,7 @@ limits_default(struct limits *l)
 	    FRAME_MAX_PAYLOAD);
 	l->frame_timeout_ms = 10000;
 	l->idle_timeout_ms = 0;
+	l->handshake_timeout_ms = 60000;
 }
 
 static secctx_status
@@ -380,7 +381,9 @@ parse_limits(const json_t *obj, struct limits *l, struct sc_err *err)
 	    get_seconds(obj, "frame_timeout", 0, &l->frame_timeout_ms,
 	    err) != SEC_E_OK ||
 	    get_seconds(obj, "idle_timeout", 1, &l->idle_timeout_ms,
-	    err) != SEC_E_OK)
+	    err) != SEC_E_OK ||
+	    get_seconds(obj, "handshake_timeout", 0,
+	    &l->handshake_timeout_ms, err) != SEC_E_OK)
 		return (err->status);
 	l->max_header = hdr;
 	l->max_payload = pay;

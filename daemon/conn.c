@@ -69,6 +69,7 @@ conn_free(struct conn *c)
 	while (c->nctx > 0)
 		limits_context_removed(c);
 	handles_clear(&c->handles, conn_release);
+	deadline_stop(c);
 	if (c->timer != NULL)
 		event_free(c->timer);
 	bufferevent_free(c->bev);
@@ -88,6 +89,7 @@ conn_free_when_idle(struct conn *c)
 	c->dead = 1;
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	evtimer_del(c->timer);
+	deadline_stop(c);
 }
 
 static void
@@ -300,6 +302,13 @@ conn_send(struct conn *c, json_t *hdr, const struct iovec *iov, int iovcnt)
 		    iov[i].iov_len) != 0)
 			goto out;
 	}
+	/*
+	 * Schedule the write ourselves: libevent's bufferevent_socket_new()
+	 * ignores a failure to register the output callback that normally
+	 * does it (evbuffer_add_cb), which left a connection that never
+	 * answered (tests/fault/test_failmalloc.c).
+	 */
+	bufferevent_enable(c->bev, EV_WRITE);
 	rc = 0;
 out:
 	free(s);

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
@@ -32,6 +33,7 @@ struct tls_context {
 	uid_t		 uid;		/* the caller's, for the session cache */
 	int		 no_resume;
 	int		 busy;		/* a pool thread runs a step */
+	int64_t		 started_ms;	/* made at (context_now_ms()) */
 };
 
 static int	context_index = -1;
@@ -167,6 +169,7 @@ context_new(struct cred *cred, enum direction dir, const struct ctx_params *p,
 		return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
 		    "out of memory"));
 	c->dir = dir;
+	c->started_ms = context_now_ms();
 	c->cred = cred_ref(cred);
 	c->uid = p->uid;
 	c->no_resume = p->no_resume;
@@ -177,6 +180,7 @@ context_new(struct cred *cred, enum direction dir, const struct ctx_params *p,
 		BIO_free(c->wbio);
 		c->rbio = c->wbio = NULL;
 		context_free(c);
+		ERR_clear_error();
 		return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
 		    "out of memory"));
 	}
@@ -283,6 +287,29 @@ int
 context_busy(const struct tls_context *c)
 {
 	return (c->busy);
+}
+
+/* Not while a pool thread runs a step of it. */
+int
+context_established(const struct tls_context *c)
+{
+	return (c->done);
+}
+
+int64_t
+context_started_ms(const struct tls_context *c)
+{
+	return (c->started_ms);
+}
+
+/* The monotonic clock in milliseconds. */
+int64_t
+context_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 secctx_status
@@ -448,13 +475,22 @@ secctx_status
 context_shutdown(struct tls_context *c, struct step_result *res,
     struct sc_err *err)
 {
+	int	oom;
+
 	memset(res, 0, sizeof(*res));
 	if (!c->shut) {
 		ERR_clear_error();
-		if (SSL_shutdown(c->ssl) < 0 && !c->done) {
+		if (SSL_shutdown(c->ssl) < 0) {
+			oom = ERR_GET_REASON(ERR_peek_last_error()) ==
+			    ERR_R_MALLOC_FAILURE;
 			ERR_clear_error();
-			return (sc_seterr(err, SEC_E_OUT_OF_SEQUENCE,
-			    "the handshake is not complete"));
+			if (!c->done)
+				return (sc_seterr(err, SEC_E_OUT_OF_SEQUENCE,
+				    "the handshake is not complete"));
+			/* Not shut: saying so without close_notify lies. */
+			return (sc_seterr(err, oom ?
+			    SEC_E_INSUFFICIENT_MEMORY : SEC_E_INTERNAL_ERROR,
+			    "cannot make the close_notify alert"));
 		}
 		c->shut = 1;
 	}

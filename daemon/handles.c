@@ -116,6 +116,19 @@ handles_remove(struct handles *h, uint64_t key, int type)
 }
 
 void
+handles_each(struct handles *h, int type,
+    void (*fn)(uint64_t, void *, void *), void *arg)
+{
+	size_t	i;
+
+	/* Removing marks a slot deleted and moves nothing: safe here. */
+	for (i = 0; i < h->cap; i++) {
+		if (h->slots[i].key > SLOT_DELETED && h->slots[i].type == type)
+			fn(h->slots[i].key, h->slots[i].ptr, arg);
+	}
+}
+
+void
 handles_clear(struct handles *h, void (*release)(int, void *))
 {
 	size_t	i;

@@ -113,6 +113,7 @@ main(int argc, char **argv)
 	 */
 	mallopt(M_MMAP_THRESHOLD, MALLOC_MMAP_THRESHOLD);
 	mallopt(M_TRIM_THRESHOLD, MALLOC_TRIM_THRESHOLD);
+	reserve_init();
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);	/* until the reload handler is in place */
 	notify_init();
@@ -185,6 +186,7 @@ main(int argc, char **argv)
 	config_free(config);
 	event_base_free(base);
 	notify_close();
+	reserve_cleanup();
 	log_info("stopped");
 	return (0);
 }

@@ -135,6 +135,7 @@ context_create(struct conn *c, struct request *req, enum direction dir,
 		sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY, "out of memory");
 		goto refused;
 	}
+	deadline_start(c);
 	return (SEC_E_OK);
 refused:
 	audit_context(&a, err->status, err->msg);
@@ -151,7 +152,8 @@ context_get(struct conn *c, const json_t *hdr, uint64_t *hp,
 	*hp = 0;
 	if (msg_get_handle(hdr, "ctx", MSG_REQUIRED, hp, err) != SEC_E_OK)
 		return (NULL);
-	if ((ctx = handles_get(&c->handles, *hp, HANDLE_CTX)) == NULL)
+	if ((ctx = handles_get(&c->handles, *hp, HANDLE_CTX)) == NULL &&
+	    !deadline_expired(c, *hp, err))
 		sc_seterr(err, SEC_E_INVALID_HANDLE, "no such context handle");
 	return (ctx);
 }
@@ -184,12 +186,12 @@ context_lookup(struct conn *c, struct request *req, enum direction dir,
 	if (ch != NULL && ch->cred != context_cred(*ctxp))
 		return (sc_seterr(err, SEC_E_WRONG_CREDENTIAL_HANDLE,
 		    "the context was made from another credential"));
-	return (SEC_E_OK);
+	return (deadline_check(c, *ctxp, *hp, err));
 }
 
 /* The audit line of a handshake that ended: established or failed. */
-static void
-audit(struct conn *c, struct tls_context *ctx, secctx_status st,
+void
+context_audit(struct conn *c, struct tls_context *ctx, secctx_status st,
     const struct sc_err *err)
 {
 	struct audit	a;
@@ -213,12 +215,12 @@ handshake_answer(struct conn *c, struct tls_context *ctx, uint64_t h,
 	r->payload[0].iov_base = (void *)res->out;
 	r->payload[0].iov_len = res->out_len;
 	if (SECCTX_FAILED(st) && st != SEC_E_INCOMPLETE_MESSAGE) {
-		audit(c, ctx, st, err);
+		context_audit(c, ctx, st, err);
 		context_failed(c, h, ctx, r);
 		return (st);
 	}
 	if (st == SEC_E_OK)
-		audit(c, ctx, st, err);
+		context_audit(c, ctx, st, err);
 	if (msg_set_handle(r->fields, "ctx", h) != 0 ||
 	    msg_set_int(r->fields, "extra", res->extra) != 0 ||
 	    msg_set_int(r->fields, "missing", res->missing) != 0) {
@@ -353,8 +355,9 @@ op_delete(struct conn *c, struct request *req, struct response *r,
 	uint64_t		 h;
 
 	(void)r;
+	/* One the handshake deadline deleted: as good as done. */
 	if ((ctx = context_get(c, req->hdr, &h, err)) == NULL)
-		return (err->status);
+		return (deadline_forget(c, h) ? SEC_E_OK : err->status);
 	handles_remove(&c->handles, h, HANDLE_CTX);
 	limits_context_removed(c);
 	context_free(ctx);

@@ -19,6 +19,10 @@
 #define SECCTXD_CONFIG		"/etc/secctx/secctxd.json"
 #define SECCTXD_SOCKET		"/run/secctxd/secctxd.sock"
 
+/* reserve.c: jansson's and libevent's allocator, with a reserve */
+void	reserve_init(void);
+void	reserve_cleanup(void);
+
 /* log.c */
 void	log_init(int verbose);
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
@@ -83,6 +87,7 @@ struct limits {
 	size_t		 buffer_per_connection;	/* read ahead; unread output */
 	int		 frame_timeout_ms;	/* first byte to whole frame */
 	int		 idle_timeout_ms;	/* no request; 0: none */
+	int		 handshake_timeout_ms;	/* first step to established */
 };
 
 /* config.c: one entry of "callers": what a caller may ask for. */
@@ -212,6 +217,10 @@ void		 context_output_done(struct tls_context *);
 /* A handshake step of the context runs in the pool. */
 void		 context_set_busy(struct tls_context *, int);
 int		 context_busy(const struct tls_context *);
+/* Whether the handshake completed; when the context was made (ms). */
+int		 context_established(const struct tls_context *);
+int64_t		 context_started_ms(const struct tls_context *);
+int64_t		 context_now_ms(void);
 enum direction	 context_direction(const struct tls_context *);
 const struct cred *context_cred(const struct tls_context *);
 int		 context_skips_validation(const struct tls_context *);
@@ -262,6 +271,9 @@ void		 handles_init(struct handles *);
 int		 handles_add(struct handles *, int type, void *, uint64_t *);
 void		*handles_get(struct handles *, uint64_t, int type);
 void		*handles_remove(struct handles *, uint64_t, int type);
+/* Call fn for each live handle of a type; fn may remove that handle. */
+void		 handles_each(struct handles *, int type,
+		    void (*fn)(uint64_t, void *, void *), void *arg);
 void		 handles_clear(struct handles *,
 		    void (*)(int type, void *));
 
@@ -292,6 +304,10 @@ struct conn {
 	int			 stalled;	/* a request waits for one */
 	int			 dead;		/* went away meanwhile */
 	size_t			 buffered;	/* for stats (conns lock) */
+	/* deadline.c: the handshake deadline's timer, contexts it deleted. */
+	struct event		*deadline_timer;
+	uint64_t		 expired[16];
+	unsigned		 expired_next;
 };
 
 void		 conn_accept(struct shard *, int fd, const struct peer *);
@@ -363,6 +379,8 @@ op_fn		 op_acquire, op_free_cred;
 op_fn		 op_initialize, op_accept, op_delete, op_query;
 struct tls_context *context_get(struct conn *, const json_t *, uint64_t *,
 		    struct sc_err *);
+void		 context_audit(struct conn *, struct tls_context *,
+		    secctx_status, const struct sc_err *);
 void		 context_failed(struct conn *, uint64_t, struct tls_context *,
 		    struct response *);
 
@@ -379,7 +397,8 @@ enum limit {
 	LIMIT_TOTAL_CONTEXTS = 1 << 3,
 	LIMIT_BUFFER = 1 << 4,
 	LIMIT_FRAME_TIMEOUT = 1 << 5,
-	LIMIT_IDLE_TIMEOUT = 1 << 6
+	LIMIT_IDLE_TIMEOUT = 1 << 6,
+	LIMIT_HANDSHAKE_TIMEOUT = 1 << 7
 };
 
 struct stats {
@@ -398,6 +417,19 @@ size_t		 limits_total_contexts(void);
 
 void		 conn_stats(struct stats *);
 size_t		 conn_count_uid(uid_t);
+
+/*
+ * deadline.c: limits.handshake_timeout.  A context whose handshake is not
+ * complete that long after it was made is deleted: at its next step, or by
+ * a timer on its connection's loop.  Requests naming it afterwards are
+ * answered SEC_E_CONTEXT_EXPIRED (the last handles deleted so are kept).
+ */
+void		 deadline_start(struct conn *);
+secctx_status	 deadline_check(struct conn *, struct tls_context *, uint64_t,
+		    struct sc_err *);
+int		 deadline_expired(struct conn *, uint64_t, struct sc_err *);
+int		 deadline_forget(struct conn *, uint64_t);
+void		 deadline_stop(struct conn *);
 
 /* audit.c: one line per context established or refused. */
 struct audit {

@@ -25,6 +25,26 @@
  *
  * All objects are safe to use from several threads; calls on one connection
  * are serialized.
+ *
+ * When the daemon goes away (killed, restarted) or does not answer within
+ * the connection's timeout (secctx_set_timeout()), no call hangs:
+ *
+ *   SEC_E_CONTEXT_EXPIRED     a call naming a context of the lost
+ *                             connection, the one waiting when it was lost
+ *                             and every later one: the context is lost;
+ *                             only secctx_delete() remains, and succeeds;
+ *   SEC_E_NO_AUTHENTICATING_AUTHORITY
+ *                             any other call while the daemon cannot be
+ *                             reached or does not answer in time.
+ *
+ * The connection object survives: the next call that names no context
+ * (secctx_cred_acquire(), the first secctx_initialize() or
+ * secctx_accept() of a context) connects again and says hello, and a
+ * credential acquired before is acquired again by its name and direction,
+ * so the application goes on with the same secctx_conn and secctx_cred
+ * once the daemon is back.  A request that failed because its connection
+ * was lost (not by a timeout) and named no context is sent once more on
+ * the new connection: nothing it did in the daemon outlived the old one.
  */
 #ifndef SECCTX_H
 #define SECCTX_H
@@ -46,11 +66,29 @@ typedef struct secctx_cred	secctx_cred;	/* a credential handle */
 typedef struct secctx_ctx	secctx_ctx;	/* a security context */
 
 /*
+ * The longest a call waits for the daemon's answer, in milliseconds, unless
+ * $SECCTX_TIMEOUT_MS (a number of milliseconds; 0: no limit) or
+ * secctx_set_timeout() says otherwise.
+ */
+#define SECCTX_DEFAULT_TIMEOUT_MS	30000
+
+/*
  * Connect to the daemon at 'path', or when path is NULL at $SECCTX_SOCKET,
  * or else at SECCTX_DEFAULT_SOCKET.  SEC_E_NO_AUTHENTICATING_AUTHORITY when
  * the daemon cannot be reached.
  */
 secctx_status	 secctx_connect(const char *path, secctx_conn **connp);
+
+/*
+ * How long each call on the connection waits for the daemon (sending the
+ * request and reading the answer), in milliseconds; 0: no limit.  A call
+ * that runs out of time closes the connection, since a late answer could
+ * not be told from the next one: every context on it is lost
+ * (SEC_E_CONTEXT_EXPIRED), and the call that timed out returns
+ * SEC_E_NO_AUTHENTICATING_AUTHORITY unless it named a context.  A call
+ * may also wait for the calls of other threads on the same connection.
+ */
+secctx_status	 secctx_set_timeout(secctx_conn *conn, unsigned int timeout_ms);
 
 /*
  * Close the connection; the daemon frees its credentials and contexts.
@@ -205,7 +243,12 @@ secctx_status	 secctx_decrypt(secctx_ctx *ctx, struct secctx_message *m);
  */
 secctx_status	 secctx_shutdown(secctx_ctx *ctx, void **out, size_t *out_len);
 
-/* Delete a context at any point, freeing it in the daemon. */
+/*
+ * Delete a context at any point, freeing it in the daemon.  The request is
+ * sent without waiting for the daemon's answer (read and dropped later),
+ * so it costs no round trip; errors are local ones (no memory, no
+ * connection).  A context lost with its connection is just released.
+ */
 secctx_status	 secctx_delete(secctx_ctx *ctx);
 
 /* Release memory returned by the library. */

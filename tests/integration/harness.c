@@ -319,6 +319,38 @@ unix_connect(const char *path)
 	return (fd);
 }
 
+void
+harness_exec_daemon(const char *daemon, const char *const argv[])
+{
+	const char	*args[64];
+	char		*wrapper, *w;
+	int		 n = 0, i;
+
+	if ((wrapper = getenv("SECCTX_TEST_WRAPPER")) != NULL &&
+	    (wrapper = strdup(wrapper)) != NULL) {
+		for (w = strtok(wrapper, " \t"); w != NULL && n < 48;
+		    w = strtok(NULL, " \t"))
+			args[n++] = w;
+	}
+	if (n == 0) {
+		execv(daemon, (char *const *)argv);
+		return;
+	}
+	args[n++] = daemon;
+	for (i = 1; argv[i] != NULL && n < 63; i++)
+		args[n++] = argv[i];
+	args[n] = NULL;
+	execvp(args[0], (char *const *)args);
+}
+
+int
+harness_daemon_wait_ms(int ms)
+{
+	const char	*w = getenv("SECCTX_TEST_WRAPPER");
+
+	return (w != NULL && *w != '\0' ? ms * 10 : ms);
+}
+
 /* Start secctxd and wait up to 5 s for its socket; 0 on success. */
 static int
 start_daemon(void)
@@ -337,13 +369,13 @@ start_daemon(void)
 			_exit(126);
 		dup2(fd, STDOUT_FILENO);
 		dup2(fd, STDERR_FILENO);
-		execl(daemon, "secctxd", "-v", "-c", harness.config,
-		    (char *)NULL);
+		harness_exec_daemon(daemon, (const char *const[]){ "secctxd",
+		    "-v", "-c", harness.config, NULL });
 		fprintf(stderr, "exec %s: %s\n", daemon, strerror(errno));
 		_exit(127);
 	}
 	harness.daemon = pid;
-	deadline = now_ms() + 5000;
+	deadline = now_ms() + harness_daemon_wait_ms(5000);
 	while (now_ms() < deadline) {
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			harness.daemon = 0;
@@ -401,7 +433,8 @@ stop_daemon(void)
 	if (harness.daemon == 0)
 		return (-1);
 	kill(harness.daemon, SIGTERM);
-	if (!wait_pid(harness.daemon, &status, 5000)) {
+	if (!wait_pid(harness.daemon, &status,
+	    harness_daemon_wait_ms(5000))) {
 		fprintf(stderr, "harness: secctxd ignored SIGTERM for 5 s\n");
 		kill(harness.daemon, SIGKILL);
 		waitpid(harness.daemon, &status, 0);

@@ -63,6 +63,17 @@ int		 harness_test_teardown(void **);
 /* The path of a PKI file, e.g. harness_pki("server.pem"); 8 rotating buffers. */
 const char	*harness_pki(const char *file);
 
+/*
+ * Exec secctxd (the path) with argv (argv[0] included, NULL-terminated)
+ * in a forked child, behind $SECCTX_TEST_WRAPPER when it is set: a command
+ * split at blanks, e.g. "valgrind -q --error-exitcode=99", that runs the
+ * daemon.  Returns only when exec fails.  harness_daemon_wait_ms() scales a
+ * wait on the daemon (start, stop) for a slow wrapper.
+ */
+void		 harness_exec_daemon(const char *daemon,
+		    const char *const argv[]);
+int		 harness_daemon_wait_ms(int ms);
+
 /* Fail unless the daemon is still running. */
 void		 harness_assert_daemon_alive(void);
 /* Print the last lines of the daemon's log to stderr. */

@@ -44,7 +44,8 @@ test_listen_fds(void **state)
 		snprintf(pid, sizeof(pid), "%ld", (long)getpid());
 		setenv("LISTEN_PID", pid, 1);
 		setenv("LISTEN_FDS", "1", 1);
-		execl(daemon, "secctxd", "-c", harness.config, (char *)NULL);
+		harness_exec_daemon(daemon, (const char *const[]){ "secctxd",
+		    "-c", harness.config, NULL });
 		_exit(127);
 	}
 	assert_true(child > 0);

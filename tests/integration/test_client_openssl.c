@@ -1,6 +1,7 @@
 /*
  * A client through libsecctx against openssl s_server: TLS 1.2 and 1.3,
- * an EC and an RSA server certificate, and what secctx_query_info reports.
+ * an EC and an RSA server certificate, a client certificate the server
+ * requires, and what secctx_query_info reports.
  */
 
 #include <stdio.h>
@@ -207,6 +208,65 @@ test_no_sni_for_ip_address(void **state)
 	assert_contains(cipher, "ECDSA");
 }
 
+/*
+ * Our client with a certificate ("client") against s_server requiring one
+ * (-Verify, -verify_return_error): the handshake completes and s_server
+ * verified our certificate.
+ */
+static void
+client_cert_to_s_server(const char *version, const char *protocol)
+{
+	const char *const	 args[] = {
+		"-cert", harness_pki("server.pem"), "-key",
+		harness_pki("server.key"), version, "-Verify", "2",
+		"-CAfile", harness_pki("ca.pem"), "-verify_return_error", NULL
+	};
+	struct secctx_options	 opt = { .target = "localhost" };
+	struct secctx_info	 info;
+	struct harness_child	*srv;
+	struct harness_hs	 hs;
+	secctx_conn		*conn;
+	secctx_cred		*cred;
+	void			*rec = NULL;
+	size_t			 rec_len = 0;
+	int			 port, fd;
+
+	srv = harness_s_server(&port, args);
+	conn = harness_connect();
+	cred = harness_cred(conn, "client", SECCTX_OUTBOUND);
+	fd = harness_tcp_connect(port);
+	memset(&hs, 0, sizeof(hs));
+	assert_status(harness_handshake(fd, cred, 0, &opt, &hs), SEC_E_OK);
+	harness_info(hs.ctx, &info);
+	assert_string_equal(info.protocol, protocol);
+	/* Data after the handshake: s_server has accepted our certificate. */
+	assert_status(secctx_encrypt(hs.ctx, "ping\n", 5, &rec, &rec_len),
+	    SEC_E_OK);
+	harness_send_all(fd, rec, rec_len);
+	secctx_free(rec);
+	harness_child_wait_output(srv, "ping", HARNESS_TIMEOUT_MS);
+	harness_child_wait_output(srv, "CN = secctx test client",
+	    HARNESS_TIMEOUT_MS);
+	harness_hs_free(&hs);
+	assert_status(secctx_cred_free(cred), SEC_E_OK);
+	close(fd);
+	secctx_disconnect(conn);
+}
+
+static void
+test_tls12_client_cert(void **state)
+{
+	(void)state;
+	client_cert_to_s_server("-tls1_2", "TLSv1.2");
+}
+
+static void
+test_tls13_client_cert(void **state)
+{
+	(void)state;
+	client_cert_to_s_server("-tls1_3", "TLSv1.3");
+}
+
 int
 main(void)
 {
@@ -219,6 +279,8 @@ main(void)
 		harness_test(test_version_bounds),
 		harness_test(test_sni_sent),
 		harness_test(test_no_sni_for_ip_address),
+		harness_test(test_tls12_client_cert),
+		harness_test(test_tls13_client_cert),
 	};
 
 	return (harness_run("client_openssl", tests));

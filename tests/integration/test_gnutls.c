@@ -116,7 +116,7 @@ test_tls13_gnutls_cli(void **state)
 }
 
 static void
-test_gnutls_cli_client_cert(void **state)
+gnutls_cli_client_cert(const char *priority, const char *protocol)
 {
 	const char *const	 extra[] = {
 		"--x509certfile", harness_pki("client.pem"),
@@ -129,12 +129,26 @@ test_gnutls_cli_client_cert(void **state)
 	struct harness_hs	 hs;
 	char			*out;
 
-	(void)state;
-	assert_status(serve_gnutls_cli(PRIO_TLS13, extra, &opt, &hs, &info,
+	assert_status(serve_gnutls_cli(priority, extra, &opt, &hs, &info,
 	    &out), SEC_E_OK);
+	assert_string_equal(info.protocol, protocol);
 	assert_contains(info.peer_subject, "CN=secctx test client");
 	harness_hs_free(&hs);
 	free(out);
+}
+
+static void
+test_gnutls_cli_client_cert(void **state)
+{
+	(void)state;
+	gnutls_cli_client_cert(PRIO_TLS13, "TLSv1.3");
+}
+
+static void
+test_tls12_gnutls_cli_client_cert(void **state)
+{
+	(void)state;
+	gnutls_cli_client_cert(PRIO_TLS12, "TLSv1.2");
 }
 
 /* Our client against gnutls-serv. */
@@ -250,6 +264,7 @@ main(void)
 		harness_test(test_tls12_gnutls_cli),
 		harness_test(test_tls13_gnutls_cli),
 		harness_test(test_gnutls_cli_client_cert),
+		harness_test(test_tls12_gnutls_cli_client_cert),
 		harness_test(test_tls12_gnutls_serv),
 		harness_test(test_tls13_gnutls_serv),
 		harness_test(test_gnutls_serv_requires_client_cert),

@@ -187,6 +187,51 @@ test_leave_during_handshakes(void **state)
 	xd_stop(&d);
 }
 
+/*
+ * The library sends deletes without waiting for their answers and reads
+ * them later: many deletes in a row (more than it keeps track of), then a
+ * call that waits gets its own answer, and the daemon freed them all.
+ */
+static void
+test_library_deletes_without_waiting(void **state)
+{
+	struct secctx_options	 opt = { .target = "localhost" };
+	struct secctx_token	 tok;
+	struct secctx_info	 info;
+	struct xdaemon		 d;
+	secctx_conn		*conn;
+	secctx_cred		*cred;
+	secctx_ctx		*ctx[150], *last = NULL;
+	int			 i;
+
+	(void)state;
+	start_with_threads(&d, "");
+	assert_status(secctx_connect(d.socket, &conn), SEC_E_OK);
+	assert_status(secctx_cred_acquire(conn, "client", SECCTX_OUTBOUND,
+	    &cred), SEC_E_OK);
+	for (i = 0; i < 150; i++) {
+		ctx[i] = NULL;
+		memset(&tok, 0, sizeof(tok));
+		assert_status(secctx_initialize(cred, &ctx[i], &opt, &tok),
+		    SEC_I_CONTINUE_NEEDED);
+		secctx_free(tok.out);
+	}
+	for (i = 0; i < 150; i++)
+		assert_status(secctx_delete(ctx[i]), SEC_E_OK);
+	memset(&tok, 0, sizeof(tok));
+	assert_status(secctx_initialize(cred, &last, &opt, &tok),
+	    SEC_I_CONTINUE_NEEDED);
+	secctx_free(tok.out);
+	assert_status(secctx_query_info(last, &info), SEC_E_OK);
+	assert_int_equal(info.handshake_done, 0);
+	xd_wait_contexts(d.socket, 1, 2000);
+	assert_status(secctx_delete(last), SEC_E_OK);
+	xd_wait_contexts(d.socket, 0, 2000);
+	secctx_cred_free(cred);
+	secctx_disconnect(conn);
+	xd_stop(&d);
+}
+
 int
 main(void)
 {
@@ -196,6 +241,7 @@ main(void)
 		xd_test(test_more_loops_than_cores),
 		xd_test(test_request_waits_for_its_context),
 		xd_test(test_leave_during_handshakes),
+		xd_test(test_library_deletes_without_waiting),
 	};
 
 	return (harness_run("pipeline", tests));

@@ -68,7 +68,8 @@ notify_wait(const char *needle)
 	ssize_t		 n;
 
 	for (;;) {
-		if (poll(&pfd, 1, HARNESS_TIMEOUT_MS) != 1) {
+		if (poll(&pfd, 1, harness_daemon_wait_ms(HARNESS_TIMEOUT_MS)) !=
+		    1) {
 			harness_print_log_tail(20);
 			fail_msg("no \"%s\" notification from secctxd", needle);
 		}
@@ -184,8 +185,8 @@ start_daemon(void)
 		dup2(fd, STDOUT_FILENO);
 		dup2(fd, STDERR_FILENO);
 		setenv("NOTIFY_SOCKET", rd.notify_path, 1);
-		execl(daemon, "secctxd", "-v", "-c", rd.config, "-s",
-		    rd.socket, (char *)NULL);
+		harness_exec_daemon(daemon, (const char *const[]){ "secctxd",
+		    "-v", "-c", rd.config, "-s", rd.socket, NULL });
 		_exit(127);
 	}
 	assert_true(rd.pid > 0);

@@ -5,6 +5,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -95,7 +96,8 @@ xd_start(struct xdaemon *d, const char *name, const char *text)
 			_exit(126);
 		dup2(fd, STDOUT_FILENO);
 		dup2(fd, STDERR_FILENO);
-		execl(daemon, "secctxd", "-v", "-c", d->config, (char *)NULL);
+		harness_exec_daemon(daemon, (const char *const[]){ "secctxd",
+		    "-v", "-c", d->config, NULL });
 		_exit(127);
 	}
 	assert_true(d->pid > 0);
@@ -103,7 +105,7 @@ xd_start(struct xdaemon *d, const char *name, const char *text)
 		;
 	assert_true(i < XD_MAX);
 	running[i] = d;
-	for (i = 0; i < 500; i++) {
+	for (i = 0; i < harness_daemon_wait_ms(500); i++) {
 		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
 			d->pid = 0;
 			fail_msg("secctxd %s exited at start:\n%s", name,
@@ -135,10 +137,10 @@ xd_stop(struct xdaemon *d)
 	if (d->pid == 0)
 		return;
 	kill(d->pid, SIGTERM);
-	for (i = 0; i < 500 && waitpid(d->pid, &status, WNOHANG) != d->pid;
-	    i++)
+	for (i = 0; i < harness_daemon_wait_ms(500) &&
+	    waitpid(d->pid, &status, WNOHANG) != d->pid; i++)
 		xd_sleep_ms(10);
-	if (i == 500) {
+	if (i == harness_daemon_wait_ms(500)) {
 		kill(d->pid, SIGKILL);
 		waitpid(d->pid, &status, 0);
 	}
@@ -150,6 +152,56 @@ xd_stop(struct xdaemon *d)
 		fail_msg("secctxd did not exit cleanly (status 0x%x):\n%s",
 		    status, log != NULL ? log : "");
 	}
+}
+
+/* Whether every thread of the process is stopped (/proc/PID/task). */
+static int
+xd_all_stopped(pid_t pid)
+{
+	char		 path[320], buf[512], *p;
+	struct dirent	*e;
+	DIR		*dir;
+	FILE		*f;
+	int		 all = 1;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task", (long)pid);
+	if ((dir = opendir(path)) == NULL)
+		return (0);
+	while (all && (e = readdir(dir)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/task/%s/stat",
+		    (long)pid, e->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		/* "tid (comm) S ...": the state follows the last ')'. */
+		if (fgets(buf, sizeof(buf), f) == NULL ||
+		    (p = strrchr(buf, ')')) == NULL || p[1] != ' ' ||
+		    (p[2] != 'T' && p[2] != 't'))
+			all = 0;
+		fclose(f);
+	}
+	closedir(dir);
+	return (all);
+}
+
+void
+xd_signal(struct xdaemon *d, int sig)
+{
+	int	i;
+
+	assert_true(d->pid > 0);
+	assert_int_equal(kill(d->pid, sig), 0);
+	for (i = 0; sig == SIGSTOP && !xd_all_stopped(d->pid); i++) {
+		if (i == 500)
+			fail_msg("secctxd did not stop");
+		xd_sleep_ms(2);
+	}
+	if (sig != SIGKILL)
+		return;
+	assert_int_equal(waitpid(d->pid, NULL, 0), d->pid);
+	d->pid = 0;
+	xd_forget(d);
 }
 
 int

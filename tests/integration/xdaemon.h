@@ -31,6 +31,13 @@ struct xdaemon {
 void		 xd_start(struct xdaemon *, const char *name, const char *text);
 /* SIGTERM; assert that it exits 0. */
 void		 xd_stop(struct xdaemon *);
+/*
+ * Send sig to the daemon.  SIGSTOP returns once every thread of it is
+ * stopped.  SIGKILL also reaps it and forgets it (its socket file stays):
+ * xd_start() with the same name and text starts it again on the same
+ * socket.
+ */
+void		 xd_signal(struct xdaemon *, int sig);
 /* Kill every daemon still running, then the harness's test teardown. */
 int		 xd_teardown(void **);
 /* The daemon's log; free() it.  And how often needle occurs in it. */

@@ -276,6 +276,7 @@ test_policy_keys(void **state)
 	assert_int_equal(cf->limits.max_payload, 1179648);
 	assert_int_equal(cf->limits.idle_timeout_ms, 0);
 	assert_int_equal(cf->limits.frame_timeout_ms, 10000);
+	assert_int_equal(cf->limits.handshake_timeout_ms, 60000);
 	cp = policy_caller(cf, &p);
 	assert_int_equal(cp->ntargets, 0);
 	assert_int_equal(cp->skip_validation, 0);
@@ -291,7 +292,8 @@ test_policy_keys(void **state)
 	config_free(cf);
 
 	assert_int_equal(load(f, "{\"limits\": {\"max_payload\": 4096, "
-	    "\"frame_timeout\": 0.25, \"idle_timeout\": 30}, \"callers\": "
+	    "\"frame_timeout\": 0.25, \"idle_timeout\": 30, "
+	    "\"handshake_timeout\": 1.5}, \"callers\": "
 	    "[{\"uids\": [5], \"min_version\": \"TLSv1.3\", \"targets\": "
 	    "[\"*.example.com\"]}, {\"skip_validation\": true}], "
 	    "\"credentials\": [{\"name\": \"a\", \"ca_file\": \"@/ca.pem\"}]}",
@@ -299,6 +301,7 @@ test_policy_keys(void **state)
 	assert_int_equal(cf->limits.max_payload, 4096);
 	assert_int_equal(cf->limits.frame_timeout_ms, 250);
 	assert_int_equal(cf->limits.idle_timeout_ms, 30000);
+	assert_int_equal(cf->limits.handshake_timeout_ms, 1500);
 	cp = policy_caller(cf, &p);
 	assert_int_equal(cp->index, 0);
 	assert_int_equal(cp->min_version, TLS1_3_VERSION);
@@ -315,6 +318,8 @@ test_policy_keys(void **state)
 	    "buffer_per_connection", "whole frame");
 	expect_error(f, "{\"limits\": {\"frame_timeout\": 0}, "
 	    "\"credentials\": []}", "frame_timeout", NULL);
+	expect_error(f, "{\"limits\": {\"handshake_timeout\": 0}, "
+	    "\"credentials\": []}", "handshake_timeout", NULL);
 	expect_error(f, "{\"limits\": {\"bogus\": 1}, \"credentials\": []}",
 	    "unknown key 'bogus'", NULL);
 	expect_error(f, "{\"callers\": [{\"min_version\": \"TLSv1.1\"}], "

@@ -1,4 +1,7 @@
-/* The per-connection handle table: growth, removal, lookups by type. */
+/*
+ * The per-connection handle table: growth, removal, lookups by type, and
+ * walking it while removing.
+ */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -73,11 +76,54 @@ test_many(void **state)
 	assert_int_equal(h.count, 0);
 }
 
+/* handles_each: every live handle of the type, even while removing. */
+struct each {
+	struct handles	*h;
+	int		 seen;
+};
+
+static void
+remove_even(uint64_t key, void *ptr, void *arg)
+{
+	struct each	*e = arg;
+
+	e->seen++;
+	if (*(int *)ptr % 2 == 0)
+		assert_ptr_equal(handles_remove(e->h, key, HANDLE_CTX), ptr);
+}
+
+static void
+test_each(void **state)
+{
+	struct handles	h;
+	struct each	e = { &h, 0 };
+	uint64_t	k;
+	int		vals[100], i;
+
+	(void)state;
+	handles_init(&h);
+	for (i = 0; i < 100; i++) {
+		vals[i] = i;
+		assert_int_equal(handles_add(&h, i < 90 ? HANDLE_CTX :
+		    HANDLE_CRED, &vals[i], &k), 0);
+	}
+	handles_each(&h, HANDLE_CTX, remove_even, &e);
+	assert_int_equal(e.seen, 90);
+	assert_int_equal(h.count, 55);
+	e.seen = 0;
+	handles_each(&h, HANDLE_CTX, remove_even, &e);
+	assert_int_equal(e.seen, 45);
+	released = 0;
+	handles_clear(&h, count_release);
+	assert_int_equal(released, 55);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_each),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
