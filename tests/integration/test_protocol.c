@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "xdaemon.h"
 
 #include "frame.h"
 #include "msg.h"
@@ -35,25 +35,6 @@ raw_connect(void)
 	return (fd);
 }
 
-/* Build one frame: prefix, header text, payload. */
-static void
-send_frame(int fd, const char *header, size_t hlen, const void *payload,
-    size_t plen)
-{
-	uint8_t	prefix[FRAME_PREFIX_LEN];
-
-	frame_prefix_put(prefix, (uint32_t)hlen, (uint32_t)plen);
-	harness_send_all(fd, prefix, sizeof(prefix));
-	harness_send_all(fd, header, hlen);
-	if (plen > 0)
-		harness_send_all(fd, payload, plen);
-}
-
-static void
-send_header(int fd, const char *header)
-{
-	send_frame(fd, header, strlen(header), NULL, 0);
-}
 
 /* Read exactly len bytes; 0 if the daemon closed the connection first. */
 static int
@@ -147,7 +128,7 @@ assert_closed(int fd)
 static void
 request(int fd, const char *header, struct resp *r)
 {
-	send_header(fd, header);
+	xd_send_header(fd, header);
 	read_resp(fd, r);
 }
 
@@ -303,7 +284,7 @@ test_bad_headers_keep_connection(void **state)
 		expect(fd, "{\"op\":\"nope\",\"id\":20}", 20,
 		    SEC_E_UNSUPPORTED_FUNCTION);
 	}
-	send_frame(fd, nul, sizeof(nul) - 1, NULL, 0);
+	xd_send_frame(fd, nul, sizeof(nul) - 1, NULL, 0);
 	read_resp(fd, &r);
 	assert_status(r.status, SEC_E_INVALID_PARAMETER);
 	assert_int_equal(r.id, 0);
@@ -432,7 +413,7 @@ test_initialize_on_the_wire(void **state)
 	/* A partial record: INCOMPLETE_MESSAGE with the count missing. */
 	snprintf(buf, sizeof(buf), "{\"op\":\"initialize\",\"id\":53,"
 	    "\"cred\":\"%s\",\"ctx\":\"%s\"}", cred, ctx);
-	send_frame(fd, buf, strlen(buf), "\x16\x03\x03", 3);
+	xd_send_frame(fd, buf, strlen(buf), "\x16\x03\x03", 3);
 	read_resp(fd, &r);
 	assert_status(r.status, SEC_E_INCOMPLETE_MESSAGE);
 	assert_int_equal(json_integer_value(json_object_get(r.hdr,
@@ -632,7 +613,7 @@ raw_step(struct raw_side *s, struct raw_side *peer)
 		    "\"cred\":\"%s\",\"ctx\":\"%s\"}",
 		    s->server ? "accept" : "initialize", s->id++, s->cred,
 		    s->ctx);
-	send_frame(s->fd, buf, strlen(buf), s->in, s->in_len);
+	xd_send_frame(s->fd, buf, strlen(buf), s->in, s->in_len);
 	read_resp(s->fd, &r);
 	s->status = r.status;
 	if (r.status != SEC_E_OK && r.status != SEC_I_CONTINUE_NEEDED)
@@ -687,7 +668,7 @@ raw_encrypt(struct raw_side *s, const void *data, size_t len,
 
 	snprintf(buf, sizeof(buf), "{\"op\":\"encrypt\",\"id\":%d,"
 	    "\"ctx\":\"%s\"}", s->id++, s->ctx);
-	send_frame(s->fd, buf, strlen(buf), data, len);
+	xd_send_frame(s->fd, buf, strlen(buf), data, len);
 	read_resp(s->fd, r);
 	assert_status(r->status, expect);
 }
@@ -703,7 +684,7 @@ raw_decrypt(struct raw_side *s, const void *in, size_t len, int max_records,
 	snprintf(buf, sizeof(buf), "{\"op\":\"decrypt\",\"id\":%d,"
 	    "\"ctx\":\"%s\",\"max_records\":%d}", s->id++, s->ctx,
 	    max_records);
-	send_frame(s->fd, buf, strlen(buf), in, len);
+	xd_send_frame(s->fd, buf, strlen(buf), in, len);
 	read_resp(s->fd, r);
 	dl = json_integer_value(json_object_get(r->hdr, "data_len"));
 	rl = json_integer_value(json_object_get(r->hdr, "reply_len"));
