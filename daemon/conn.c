@@ -162,11 +162,10 @@ conn_note_buffered(struct conn *c)
 {
 	size_t	n;
 
+	/* Atomic, not under conns_lock: this runs for every request. */
 	n = evbuffer_get_length(bufferevent_get_input(c->bev)) +
 	    evbuffer_get_length(bufferevent_get_output(c->bev));
-	pthread_mutex_lock(&conns_lock);
-	c->buffered = n;
-	pthread_mutex_unlock(&conns_lock);
+	__atomic_store_n(&c->buffered, n, __ATOMIC_RELAXED);
 }
 
 void
@@ -178,7 +177,8 @@ conn_stats(struct stats *st)
 	pthread_mutex_lock(&conns_lock);
 	TAILQ_FOREACH(c, &conns, entry) {
 		st->connections++;
-		st->buffered += c->buffered;
+		st->buffered += __atomic_load_n(&c->buffered,
+		    __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&conns_lock);
 	st->contexts = limits_total_contexts();

@@ -303,7 +303,7 @@ struct conn {
 	int			 njobs;
 	int			 stalled;	/* a request waits for one */
 	int			 dead;		/* went away meanwhile */
-	size_t			 buffered;	/* for stats (conns lock) */
+	size_t			 buffered;	/* for stats (__atomic) */
 	/* deadline.c: the handshake deadline's timer, contexts it deleted. */
 	struct event		*deadline_timer;
 	uint64_t		 expired[16];
