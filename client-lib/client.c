@@ -114,6 +114,7 @@ conn_fail(secctx_conn *conn, secctx_status status, const char *fmt, ...)
 		conn->fd = -1;
 	}
 	conn->roff = conn->rlen = 0;
+	conn->sent = 0;
 	conn->nunanswered = 0;
 	return (client_seterr(status, "%s", conn->closed_why));
 }
@@ -202,13 +203,15 @@ conn_send_all(secctx_conn *conn, struct iovec *iov, int iovcnt,
 			iov->iov_len -= n;
 		}
 	}
+	conn->sent = 1;
 	return (SEC_E_OK);
 }
 
 /*
  * Read exactly len bytes: first what was read ahead, then, for a large
  * rest, straight into buf, else a read ahead into rbuf.  The socket is
- * waited for (until the deadline) only when it has nothing.
+ * waited for (until the deadline) when it has nothing, and before the
+ * first read after a request, whose answer cannot have come yet.
  */
 static secctx_status
 conn_recv_all(secctx_conn *conn, void *buf, size_t len, int64_t deadline)
@@ -228,6 +231,12 @@ conn_recv_all(secctx_conn *conn, void *buf, size_t len, int64_t deadline)
 			p += take;
 			len -= take;
 			continue;
+		}
+		if (conn->sent) {
+			conn->sent = 0;
+			if ((st = conn_wait(conn, POLLIN, deadline)) !=
+			    SEC_E_OK)
+				return (st);
 		}
 		if (len < sizeof(conn->rbuf)) {
 			n = recv(conn->fd, conn->rbuf, sizeof(conn->rbuf),
@@ -460,6 +469,7 @@ conn_open(secctx_conn *conn, int64_t deadline)
 	int			sndbuf = CONN_SNDBUF;
 
 	conn->roff = conn->rlen = 0;
+	conn->sent = 0;
 	conn->nunanswered = 0;
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;

@@ -47,6 +47,8 @@ struct secctx_conn {
 	uint8_t		 rbuf[CONN_RBUF_SIZE];
 	size_t		 roff;
 	size_t		 rlen;
+	/* A request went out since the last read: wait before reading. */
+	int		 sent;
 	/* Requests of this session whose answers are read and dropped. */
 	int64_t		 unanswered[CONN_UNANSWERED_MAX];
 	size_t		 nunanswered;

@@ -3,26 +3,38 @@
  * dispatch(), writes the responses, and frees everything the client holds
  * when it goes away.  A connection lives on one event loop (shard.c).  While
  * handshake steps of its contexts run in the pool, its other requests go
- * on; one naming such a context waits, and so does its freeing.  The per-connection limits live here: frame sizes,
- * bytes buffered, the time a frame may take to arrive, idle time, and
- * connections per uid (docs/configuration.md, "limits").
+ * on; one naming such a context waits, and so does its freeing.  The
+ * per-connection limits live here: frame sizes, bytes buffered, the time a
+ * frame may take to arrive, idle time, and connections per uid
+ * (docs/configuration.md, "limits").
+ *
+ * Input is read into one linear buffer sized for the frame at its start,
+ * so a frame is parsed where it was read.  A response is written to the
+ * socket at once, from the handler's own buffers; only what the socket
+ * does not take is copied, into the output buffer, and written when the
+ * socket is writable again.  A request and its answer therefore cost one
+ * read and one write on the loop, and large payloads are not copied in
+ * user space on their way through.
  */
 
 #include <sys/socket.h>
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 
 #include "secctxd.h"
 #include "frame.h"
 
-/* The most one read or write call moves (libevent's default: 16 KiB). */
-#define CONN_MAX_SINGLE_IO	(1024 * 1024)
+/* The socket send buffer asked for: a large response in one write. */
+#define CONN_SNDBUF		(1024 * 1024)
+
+/* The least room a read is offered (several small frames at once). */
+#define CONN_READ_MIN		16384
 
 /* How long a closing connection may take to flush its last response. */
 #define CONN_LINGER_MS	2000
@@ -31,17 +43,20 @@ enum conn_timer {
 	TIMER_NONE,
 	TIMER_FRAME,	/* a frame started, or output waits to be read */
 	TIMER_IDLE,	/* no request */
-	TIMER_LINGER	/* closing */
+	TIMER_LINGER,	/* closing */
+	TIMER_RETRY	/* no memory to read into: read again soon */
 };
+
+/* How soon a read that found no memory is tried again. */
+#define CONN_RETRY_MS	10
 
 /* Every connection of every loop, for the per-uid limit and stats. */
 static pthread_mutex_t		conns_lock = PTHREAD_MUTEX_INITIALIZER;
 static TAILQ_HEAD(, conn)	conns = TAILQ_HEAD_INITIALIZER(conns);
 static uint64_t			conn_next_serial = 1;
 
-static void	conn_read_cb(struct bufferevent *, void *);
-static void	conn_write_cb(struct bufferevent *, void *);
-static void	conn_event_cb(struct bufferevent *, short, void *);
+static void	conn_read_cb(evutil_socket_t, short, void *);
+static void	conn_write_cb(evutil_socket_t, short, void *);
 static void	conn_timer_cb(evutil_socket_t, short, void *);
 
 static void
@@ -72,10 +87,36 @@ conn_free(struct conn *c)
 	deadline_stop(c);
 	if (c->timer != NULL)
 		event_free(c->timer);
-	bufferevent_free(c->bev);
+	if (c->rev != NULL)
+		event_free(c->rev);
+	if (c->wev != NULL)
+		event_free(c->wev);
+	if (c->out != NULL)
+		evbuffer_free(c->out);
+	if (c->fd != -1)
+		close(c->fd);
+	free(c->in);
 	free(c->peer.groups);
 	free(c->peer.exe);
 	free(c);
+}
+
+static size_t
+conn_in_len(const struct conn *c)
+{
+	return (c->in_end - c->in_start);
+}
+
+static void
+conn_reading(struct conn *c, int on)
+{
+	if (on == c->reading)
+		return;
+	if (on)
+		event_add(c->rev, NULL);
+	else
+		event_del(c->rev);
+	c->reading = on;
 }
 
 /* Free c, or once its last pool job ends. */
@@ -87,7 +128,8 @@ conn_free_when_idle(struct conn *c)
 		return;
 	}
 	c->dead = 1;
-	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	conn_reading(c, 0);
+	event_del(c->wev);
 	evtimer_del(c->timer);
 	deadline_stop(c);
 }
@@ -115,7 +157,6 @@ static void
 conn_timer_update(struct conn *c, int progress)
 {
 	const struct limits	*l = limits_get();
-	struct evbuffer		*in = bufferevent_get_input(c->bev);
 
 	if (c->closing || c->refused)
 		return;
@@ -124,7 +165,7 @@ conn_timer_update(struct conn *c, int progress)
 		conn_timer_set(c, TIMER_NONE, 0);
 		return;
 	}
-	if (evbuffer_get_length(in) > 0 || c->paused) {
+	if (conn_in_len(c) > 0 || c->paused) {
 		if (progress || c->timer_kind != TIMER_FRAME)
 			conn_timer_set(c, TIMER_FRAME, l->frame_timeout_ms);
 	} else if (progress || c->timer_kind != TIMER_IDLE)
@@ -163,8 +204,7 @@ conn_note_buffered(struct conn *c)
 	size_t	n;
 
 	/* Atomic, not under conns_lock: this runs for every request. */
-	n = evbuffer_get_length(bufferevent_get_input(c->bev)) +
-	    evbuffer_get_length(bufferevent_get_output(c->bev));
+	n = conn_in_len(c) + evbuffer_get_length(c->out);
 	__atomic_store_n(&c->buffered, n, __ATOMIC_RELAXED);
 }
 
@@ -212,30 +252,28 @@ conn_accept(struct shard *s, int fd, const struct peer *peer)
 	struct event_base	*base = shard_base(s);
 	struct conn		*c;
 	size_t			 n;
-	int			 sndbuf = CONN_MAX_SINGLE_IO;
+	int			 sndbuf = CONN_SNDBUF;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		log_err("connection from pid %ld: out of memory",
-		    (long)peer->pid);
+	if ((c = calloc(1, sizeof(*c))) == NULL)
 		goto fail;
-	}
+	c->fd = fd;
 	/* Room for a large response in one write (best effort). */
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
-	c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
-	c->timer = evtimer_new(base, conn_timer_cb, c);
-	if (c->bev == NULL || c->timer == NULL) {
-		log_err("connection from pid %ld: out of memory",
-		    (long)peer->pid);
-		if (c->bev != NULL)
-			bufferevent_free(c->bev);
-		else
-			close(fd);
-		if (c->timer != NULL)
-			event_free(c->timer);
+	if (evutil_make_socket_nonblocking(fd) != 0 ||
+	    (c->out = evbuffer_new()) == NULL ||
+	    (c->rev = event_new(base, fd, EV_READ | EV_PERSIST, conn_read_cb,
+	    c)) == NULL ||
+	    (c->wev = event_new(base, fd, EV_WRITE | EV_PERSIST, conn_write_cb,
+	    c)) == NULL ||
+	    (c->timer = evtimer_new(base, conn_timer_cb, c)) == NULL) {
+		if (c->out != NULL)
+			evbuffer_free(c->out);
+		if (c->rev != NULL)
+			event_free(c->rev);
+		if (c->wev != NULL)
+			event_free(c->wev);
 		free(c);
-		free(peer->groups);
-		free(peer->exe);
-		return;
+		goto fail;
 	}
 	c->shard = s;
 	c->peer = *peer;
@@ -246,16 +284,7 @@ conn_accept(struct shard *s, int fd, const struct peer *peer)
 	c->serial = conn_next_serial++;
 	TAILQ_INSERT_TAIL(&conns, c, entry);
 	pthread_mutex_unlock(&conns_lock);
-	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
-	    c);
-	/* Whole large frames in one read and one write, not 16 KiB each. */
-	bufferevent_set_max_single_read(c->bev, CONN_MAX_SINGLE_IO);
-	bufferevent_set_max_single_write(c->bev, CONN_MAX_SINGLE_IO);
-	/* Stop reading at the limit; write_cb when the output is half. */
-	bufferevent_setwatermark(c->bev, EV_READ, 0, l->buffer_per_connection);
-	bufferevent_setwatermark(c->bev, EV_WRITE,
-	    l->buffer_per_connection / 2, 0);
-	bufferevent_enable(c->bev, EV_READ);
+	conn_reading(c, 1);
 	log_debug("connection %llu: pid %ld uid %lu gid %lu, %zu groups, "
 	    "exe %s", (unsigned long long)c->serial, (long)peer->pid,
 	    (unsigned long)peer->uid, (unsigned long)peer->gid, peer->ngroups,
@@ -266,6 +295,7 @@ conn_accept(struct shard *s, int fd, const struct peer *peer)
 		conn_timer_update(c, 1);
 	return;
 fail:
+	log_err("connection from pid %ld: out of memory", (long)peer->pid);
 	close(fd);
 	free(peer->groups);
 	free(peer->exe);
@@ -280,37 +310,87 @@ conn_close_all(void)
 		conn_free(c);
 }
 
-int
-conn_send(struct conn *c, json_t *hdr, const struct iovec *iov, int iovcnt)
+/* The socket failed: nothing more is read or written; freed by the loop. */
+static void
+conn_break(struct conn *c, int error)
 {
-	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	if (!c->broken)
+		log_debug("connection %llu: %s", (unsigned long long)c->serial,
+		    error != 0 ? strerror(error) : "end of file");
+	c->broken = 1;
+	conn_reading(c, 0);
+	event_del(c->wev);
+	evbuffer_drain(c->out, evbuffer_get_length(c->out));
+	/* The loop frees it next (conn_read_cb sees it broken). */
+	event_active(c->rev, EV_READ, 0);
+}
+
+/* Write what the socket takes of iov; the rest goes to the output buffer. */
+static int
+conn_write_now(struct conn *c, struct iovec *iov, int iovcnt)
+{
+	struct msghdr	msg;
+	ssize_t		n = 0;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = iov;
+	msg.msg_iovlen = iovcnt;
+	do
+		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n == -1 && errno == EINTR);
+	if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK) {
+		conn_break(c, errno);
+		return (0);
+	}
+	if (n < 0)
+		n = 0;
+	for (; iovcnt > 0; iov++, iovcnt--) {
+		if ((size_t)n >= iov->iov_len) {
+			n -= iov->iov_len;
+			continue;
+		}
+		if (evbuffer_add(c->out, (uint8_t *)iov->iov_base + n,
+		    iov->iov_len - n) != 0)
+			return (-1);
+		n = 0;
+	}
+	if (evbuffer_get_length(c->out) > 0)
+		event_add(c->wev, NULL);
+	return (0);
+}
+
+int
+conn_send(struct conn *c, json_t *hdr, const struct iovec *payload,
+    int npayload)
+{
 	uint8_t		 prefix[FRAME_PREFIX_LEN];
+	struct iovec	 iov[2 + RESPONSE_IOV];
 	size_t		 len, plen = 0;
 	char		*s;
-	int		 i, rc = -1;
+	int		 i, iovcnt = 2, rc = -1;
 
-	for (i = 0; i < iovcnt; i++)
-		plen += iov[i].iov_len;
+	if (c->broken)
+		return (0);
+	for (i = 0; i < npayload && i < RESPONSE_IOV; i++) {
+		plen += payload[i].iov_len;
+		if (payload[i].iov_len > 0)
+			iov[iovcnt++] = payload[i];
+	}
 	if ((s = frame_header_dump(hdr, &len)) == NULL)
 		return (-1);
 	frame_prefix_put(prefix, len, plen);
-	if (evbuffer_add(out, prefix, sizeof(prefix)) != 0 ||
-	    evbuffer_add(out, s, len) != 0)
-		goto out;
-	for (i = 0; i < iovcnt; i++) {
-		if (iov[i].iov_len > 0 && evbuffer_add(out, iov[i].iov_base,
-		    iov[i].iov_len) != 0)
-			goto out;
+	iov[0].iov_base = prefix;
+	iov[0].iov_len = sizeof(prefix);
+	iov[1].iov_base = s;
+	iov[1].iov_len = len;
+	if (evbuffer_get_length(c->out) == 0)
+		rc = conn_write_now(c, iov, iovcnt);
+	else {
+		/* Behind what waits: in order. */
+		for (i = 0, rc = 0; i < iovcnt && rc == 0; i++)
+			rc = evbuffer_add(c->out, iov[i].iov_base,
+			    iov[i].iov_len);
 	}
-	/*
-	 * Schedule the write ourselves: libevent's bufferevent_socket_new()
-	 * ignores a failure to register the output callback that normally
-	 * does it (evbuffer_add_cb), which left a connection that never
-	 * answered (tests/fault/test_failmalloc.c).
-	 */
-	bufferevent_enable(c->bev, EV_WRITE);
-	rc = 0;
-out:
 	free(s);
 	return (rc);
 }
@@ -322,7 +402,7 @@ conn_close_after_write(struct conn *c)
 	if (c->closing)
 		return;
 	c->closing = 1;
-	bufferevent_disable(c->bev, EV_READ);
+	conn_reading(c, 0);
 	conn_timer_set(c, TIMER_LINGER, CONN_LINGER_MS);
 }
 
@@ -346,21 +426,36 @@ conn_check_prefix(const uint8_t *prefix, uint32_t *hlen, uint32_t *plen,
 	return (SEC_E_OK);
 }
 
+/*
+ * The whole length of the frame at the start of the input, or
+ * FRAME_PREFIX_LEN while its prefix is incomplete or invalid.
+ */
+static size_t
+conn_frame_len(struct conn *c)
+{
+	struct sc_err	err;
+	uint32_t	hlen, plen;
+
+	if (conn_in_len(c) < FRAME_PREFIX_LEN ||
+	    conn_check_prefix(c->in + c->in_start, &hlen, &plen,
+	    &err) != SEC_E_OK)
+		return (FRAME_PREFIX_LEN);
+	return (FRAME_PREFIX_LEN + (size_t)hlen + plen);
+}
+
 /* Take one whole frame off the input; 0 when more bytes are needed. */
 static int
-conn_read_frame(struct conn *c, struct evbuffer *in)
+conn_read_frame(struct conn *c)
 {
 	struct request	 req;
 	struct sc_err	 err;
-	uint8_t		 prefix[FRAME_PREFIX_LEN];
-	unsigned char	*data;
+	unsigned char	*data = c->in + c->in_start;
 	uint32_t	 hlen, plen;
 	size_t		 total;
 
-	if (evbuffer_copyout(in, prefix, sizeof(prefix)) !=
-	    (ev_ssize_t)sizeof(prefix))
+	if (conn_in_len(c) < FRAME_PREFIX_LEN)
 		return (0);
-	if (conn_check_prefix(prefix, &hlen, &plen, &err) != SEC_E_OK) {
+	if (conn_check_prefix(data, &hlen, &plen, &err) != SEC_E_OK) {
 		log_warn("limit: connection %llu pid %ld uid %lu: %s; closing",
 		    (unsigned long long)c->serial, (long)c->peer.pid,
 		    (unsigned long)c->peer.uid, err.msg);
@@ -369,14 +464,8 @@ conn_read_frame(struct conn *c, struct evbuffer *in)
 		return (0);
 	}
 	total = FRAME_PREFIX_LEN + (size_t)hlen + plen;
-	if (evbuffer_get_length(in) < total)
+	if (conn_in_len(c) < total)
 		return (0);
-	if ((data = evbuffer_pullup(in, total)) == NULL) {
-		sc_seterr(&err, SEC_E_INSUFFICIENT_MEMORY, "out of memory");
-		dispatch_error(c, 0, &err);
-		conn_close_after_write(c);
-		return (0);
-	}
 	memset(&req, 0, sizeof(req));
 	if (frame_header_parse((char *)data + FRAME_PREFIX_LEN, hlen,
 	    &req.hdr, &err) != SEC_E_OK)
@@ -392,14 +481,14 @@ conn_read_frame(struct conn *c, struct evbuffer *in)
 		}
 		json_decref(req.hdr);
 	}
-	evbuffer_drain(in, total);
+	c->in_start += total;
 	return (1);
 }
 
 /*
  * Whether the responses the client has not read reach the limit: then it
  * is not read, nor are its queued frames answered, until they drain to
- * half.  (Its input stops at the limit by the read watermark.)
+ * half.  (Its input stops at the limit too: conn_read_cb.)
  */
 static int
 conn_over_buffer(struct conn *c)
@@ -407,7 +496,7 @@ conn_over_buffer(struct conn *c)
 	const struct limits	*l = limits_get();
 	size_t			 out;
 
-	out = evbuffer_get_length(bufferevent_get_output(c->bev));
+	out = evbuffer_get_length(c->out);
 	if (out < l->buffer_per_connection)
 		return (0);
 	limits_log_once(c, LIMIT_BUFFER, "%zu response bytes not read "
@@ -416,26 +505,40 @@ conn_over_buffer(struct conn *c)
 	return (1);
 }
 
+/* Whether there is room to read more: the input stops at the limit. */
+static int
+conn_may_read(struct conn *c)
+{
+	return (!c->closing && !c->paused && !c->dead && !c->broken &&
+	    conn_in_len(c) < limits_get()->buffer_per_connection);
+}
+
 /* Answer the whole frames received; then pause, close or wait. */
 static void
 conn_process(struct conn *c)
 {
-	struct evbuffer	*in = bufferevent_get_input(c->bev);
-	int		 progress = 0;
+	int	progress = 0;
 
 	if (c->dead)
 		return;
-	while (!c->stalled && !c->closing &&
-	    !(c->paused = conn_over_buffer(c)) && conn_read_frame(c, in))
+	while (!c->stalled && !c->closing && !c->broken &&
+	    !(c->paused = conn_over_buffer(c)) && conn_read_frame(c))
 		progress = 1;
+	if (c->in_start == c->in_end) {
+		/* An idle connection holds no input buffer. */
+		free(c->in);
+		c->in = NULL;
+		c->in_start = c->in_end = c->in_cap = 0;
+	}
 	conn_note_buffered(c);
+	if (c->broken)
+		return;
 	if (c->closing) {
-		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		if (evbuffer_get_length(c->out) == 0)
 			conn_free_when_idle(c);
 		return;
 	}
-	if (c->paused)
-		bufferevent_disable(c->bev, EV_READ);
+	conn_reading(c, conn_may_read(c));
 	conn_timer_update(c, progress);
 }
 
@@ -457,6 +560,10 @@ conn_job_end(struct conn *c)
 			conn_free(c);
 		return;
 	}
+	if (c->broken) {
+		conn_free_when_idle(c);
+		return;
+	}
 	if (c->stalled) {
 		c->stalled = 0;
 		conn_process(c);
@@ -464,50 +571,105 @@ conn_job_end(struct conn *c)
 		conn_timer_update(c, 1);
 }
 
+/*
+ * Make room for the next read: the whole frame that starts the input
+ * when its prefix is known, and at least CONN_READ_MIN bytes, within the
+ * limit on bytes read ahead.  -1 out of memory.
+ */
+static int
+conn_in_reserve(struct conn *c)
+{
+	size_t		 have = conn_in_len(c), frame, want, limit;
+	unsigned char	*p;
+
+	frame = conn_frame_len(c);
+	limit = limits_get()->buffer_per_connection;
+	want = have + CONN_READ_MIN;
+	if (want < frame)
+		want = frame;
+	if (want > limit)
+		want = limit > frame ? limit : frame;
+	if (c->in_start > 0 && c->in_cap - c->in_start < want) {
+		memmove(c->in, c->in + c->in_start, have);
+		c->in_start = 0;
+		c->in_end = have;
+	}
+	if (c->in_cap - c->in_start >= want)
+		return (0);
+	if ((p = realloc(c->in, c->in_start + want)) == NULL)
+		return (-1);
+	c->in = p;
+	c->in_cap = c->in_start + want;
+	return (0);
+}
+
 static void
-conn_read_cb(struct bufferevent *bev, void *arg)
+conn_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn	*c = arg;
+	ssize_t		 n;
 
+	(void)what;
 	config_rdlock();
+	if (c->broken) {
+		conn_free_when_idle(c);
+		goto out;
+	}
+	if (conn_in_reserve(c) != 0) {
+		/* Nothing is lost: the bytes wait in the socket. */
+		limits_log_once(c, LIMIT_MEMORY, "no memory to read a "
+		    "request; reading again in %d ms", CONN_RETRY_MS);
+		conn_reading(c, 0);
+		conn_timer_set(c, TIMER_RETRY, CONN_RETRY_MS);
+		goto out;
+	}
+	n = read(fd, c->in + c->in_end, c->in_cap - c->in_end);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		goto out;
+	if (n <= 0) {
+		conn_break(c, n == 0 ? 0 : errno);
+		conn_free_when_idle(c);
+		goto out;
+	}
+	c->in_end += n;
 	/* Refused: what it sends is dropped until it or the timer closes. */
 	if (c->refused)
-		evbuffer_drain(bufferevent_get_input(bev),
-		    evbuffer_get_length(bufferevent_get_input(bev)));
-	else
-		conn_process(c);
+		c->in_start = c->in_end;
+	conn_process(c);
+out:
 	config_unlock();
 }
 
 static void
-conn_write_cb(struct bufferevent *bev, void *arg)
+conn_write_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn	*c = arg;
+	int		 n;
 
+	(void)what;
 	config_rdlock();
+	do
+		n = evbuffer_write(c->out, fd);
+	while (n == -1 && errno == EINTR);
+	if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK) {
+		conn_break(c, errno);
+		goto out;
+	}
+	if (evbuffer_get_length(c->out) == 0)
+		event_del(c->wev);
 	conn_note_buffered(c);
 	if (c->closing) {
-		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		if (evbuffer_get_length(c->out) == 0)
 			conn_free_when_idle(c);
-	} else if (c->paused && !conn_over_buffer(c)) {
+	} else if (c->paused && evbuffer_get_length(c->out) <
+	    limits_get()->buffer_per_connection / 2) {
 		c->paused = 0;
-		bufferevent_enable(bev, EV_READ);
 		/* Frames may be waiting whole in the input already. */
 		conn_process(c);
-	}
-	config_unlock();
-}
-
-static void
-conn_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	struct conn	*c = arg;
-
-	(void)bev;
-	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
-		return;
-	config_rdlock();
-	conn_free_when_idle(c);
+	} else if (c->paused)
+		conn_timer_update(c, 1);
+out:
 	config_unlock();
 }
 
@@ -523,6 +685,13 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	config_rdlock();
 	l = limits_get();
+	if (c->timer_kind == TIMER_RETRY) {
+		c->timer_kind = TIMER_NONE;
+		conn_reading(c, conn_may_read(c));
+		conn_timer_update(c, 0);
+		config_unlock();
+		return;
+	}
 	if (c->timer_kind == TIMER_LINGER) {
 		conn_free_when_idle(c);
 		config_unlock();

@@ -50,7 +50,7 @@ respond(struct conn *c, int64_t id, secctx_status status, const char *msg,
 	if (hdr == NULL || (r != NULL && r->fields != NULL &&
 	    json_object_update(hdr, r->fields) != 0) ||
 	    conn_send(c, hdr, r != NULL ? r->payload : NULL,
-	    r != NULL ? 2 : 0) != 0) {
+	    r != NULL ? RESPONSE_IOV : 0) != 0) {
 		log_err("connection %llu: cannot queue a response; closing",
 		    (unsigned long long)c->serial);
 		conn_close_after_write(c);

@@ -288,7 +288,14 @@ struct conn {
 	uint64_t		 serial;
 	struct peer		 peer;
 	struct shard		*shard;		/* the loop that serves it */
-	struct bufferevent	*bev;
+	int			 fd;
+	struct event		*rev;		/* readable (while reading) */
+	struct event		*wev;		/* writable (output pending) */
+	int			 reading;	/* rev is added */
+	int			 broken;	/* the socket failed */
+	unsigned char		*in;		/* bytes read, not yet taken */
+	size_t			 in_start, in_end, in_cap;
+	struct evbuffer		*out;		/* what the socket did not take */
 	struct handles		 handles;
 	int			 hello_done;
 	int			 closing;
@@ -351,9 +358,10 @@ struct request {
 };
 
 /* What a handler leaves for the response besides its header fields. */
+#define RESPONSE_IOV	2
 struct response {
 	json_t			*fields;
-	struct iovec		 payload[2];	/* sent one after the other */
+	struct iovec		 payload[RESPONSE_IOV];	/* sent in turn */
 	void			*owned;		/* freed after sending */
 	struct tls_context	*ctx;		/* output to release */
 	int			 free_ctx;	/* the context failed */
@@ -398,7 +406,8 @@ enum limit {
 	LIMIT_BUFFER = 1 << 4,
 	LIMIT_FRAME_TIMEOUT = 1 << 5,
 	LIMIT_IDLE_TIMEOUT = 1 << 6,
-	LIMIT_HANDSHAKE_TIMEOUT = 1 << 7
+	LIMIT_HANDSHAKE_TIMEOUT = 1 << 7,
+	LIMIT_MEMORY = 1 << 8		/* the daemon ran short of memory */
 };
 
 struct stats {
