@@ -1,5 +1,6 @@
 /*
- * The TLS state machine of one security context: OpenSSL over memory BIOs.
+ * The TLS state machine of one security context: OpenSSL over the BIOs of
+ * tls-bio.c, which read the caller's input in place and collect the output.
  * Input is taken one whole TLS record at a time, so the bytes the context
  * did not consume are always a suffix of the caller's input.  This file
  * knows nothing of sockets or of the wire protocol.
@@ -15,6 +16,8 @@
 #include "secctxd.h"
 
 #define RECORD_HEADER_LEN	5
+/* What a record adds to its data, a bound for AEAD ciphers. */
+#define RECORD_OVERHEAD		64
 /* The largest TLSCiphertext.length (RFC 5246 6.2.3). */
 #define RECORD_MAX_LEN		(16384 + 2048)
 
@@ -41,10 +44,18 @@ static int	context_index = -1;
 static int	alpn_select(SSL *, const unsigned char **, unsigned char *,
 		    const unsigned char *, unsigned int, void *);
 
-void
+/* At start, before any thread; -1 out of memory. */
+int
 context_global_init(void)
 {
 	context_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	return (context_index >= 0 && tls_bio_init() ? 0 : -1);
+}
+
+void
+context_global_cleanup(void)
+{
+	tls_bio_cleanup();
 }
 
 /* A new session for an outbound context: keep it for a later one. */
@@ -174,8 +185,8 @@ context_new(struct cred *cred, enum direction dir, const struct ctx_params *p,
 	c->uid = p->uid;
 	c->no_resume = p->no_resume;
 	if ((c->ssl = SSL_new(sctx)) == NULL ||
-	    (c->rbio = BIO_new(BIO_s_mem())) == NULL ||
-	    (c->wbio = BIO_new(BIO_s_mem())) == NULL) {
+	    (c->rbio = tls_bio_input_new()) == NULL ||
+	    (c->wbio = tls_bio_output_new()) == NULL) {
 		BIO_free(c->rbio);
 		BIO_free(c->wbio);
 		c->rbio = c->wbio = NULL;
@@ -184,7 +195,6 @@ context_new(struct cred *cred, enum direction dir, const struct ctx_params *p,
 		return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
 		    "out of memory"));
 	}
-	BIO_set_mem_eof_return(c->rbio, -1);
 	SSL_set_bio(c->ssl, c->rbio, c->wbio);
 	SSL_set_ex_data(c->ssl, context_index, c);
 	if (context_configure(c, p, err) != SEC_E_OK) {
@@ -235,8 +245,8 @@ struct feed {
 
 /*
  * Hand the next whole record to OpenSSL: 1 done, 0 when the next record is
- * not whole, -1 out of memory.  Input that does not start with a record
- * header is handed over whole, so that OpenSSL answers it with an alert.
+ * not whole.  Input that does not start with a record header is handed
+ * over whole, so that OpenSSL answers it with an alert.
  */
 static int
 feed_record(struct tls_context *c, struct feed *f)
@@ -254,8 +264,7 @@ feed_record(struct tls_context *c, struct feed *f)
 	case RECORD_PARTIAL:
 		return (0);
 	}
-	if (BIO_write(c->rbio, f->in + f->off, reclen) != (int)reclen)
-		return (-1);
+	tls_bio_input_extend(c->rbio, reclen);
 	f->off += reclen;
 	return (1);
 }
@@ -263,18 +272,13 @@ feed_record(struct tls_context *c, struct feed *f)
 static void
 context_output(struct tls_context *c, struct step_result *res)
 {
-	char	*p;
-	long	 n;
-
-	n = BIO_get_mem_data(c->wbio, &p);
-	res->out = n > 0 ? (const unsigned char *)p : NULL;
-	res->out_len = n > 0 ? (size_t)n : 0;
+	tls_bio_output_get(c->wbio, &res->out, &res->out_len);
 }
 
 void
 context_output_done(struct tls_context *c)
 {
-	(void)BIO_reset(c->wbio);
+	tls_bio_output_reset(c->wbio);
 }
 
 void
@@ -312,18 +316,13 @@ context_now_ms(void)
 	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
-secctx_status
-context_handshake(struct tls_context *c, const unsigned char *in, size_t len,
+static secctx_status
+handshake_run(struct tls_context *c, const unsigned char *in, size_t len,
     struct step_result *res, struct sc_err *err)
 {
 	struct feed	f = { in, len, 0, 0, 0 };
 	int		r;
 
-	memset(res, 0, sizeof(*res));
-	if (c->done)
-		return (sc_seterr(err, SEC_E_OUT_OF_SEQUENCE,
-		    "the handshake is already complete"));
-	ERR_clear_error();
 	for (;;) {
 		r = SSL_do_handshake(c->ssl);
 		if (r == 1) {
@@ -339,10 +338,7 @@ context_handshake(struct tls_context *c, const unsigned char *in, size_t len,
 			return (sc_seterr(err, SEC_E_ILLEGAL_MESSAGE,
 			    "the input is not a TLS record"));
 		}
-		if ((r = feed_record(c, &f)) < 0)
-			return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
-			    "out of memory"));
-		if (r == 0)
+		if (feed_record(c, &f) == 0)
 			break;
 	}
 	context_output(c, res);
@@ -359,6 +355,23 @@ context_handshake(struct tls_context *c, const unsigned char *in, size_t len,
 }
 
 secctx_status
+context_handshake(struct tls_context *c, const unsigned char *in, size_t len,
+    struct step_result *res, struct sc_err *err)
+{
+	secctx_status	st;
+
+	memset(res, 0, sizeof(*res));
+	if (c->done)
+		return (sc_seterr(err, SEC_E_OUT_OF_SEQUENCE,
+		    "the handshake is already complete"));
+	ERR_clear_error();
+	tls_bio_input_set(c->rbio, in);
+	st = handshake_run(c, in, len, res, err);
+	tls_bio_input_set(c->rbio, NULL);
+	return (st);
+}
+
+secctx_status
 context_encrypt(struct tls_context *c, const unsigned char *in, size_t len,
     struct step_result *res, struct sc_err *err)
 {
@@ -372,6 +385,10 @@ context_encrypt(struct tls_context *c, const unsigned char *in, size_t len,
 		return (sc_seterr(err, SEC_E_CONTEXT_EXPIRED,
 		    "the context was shut down"));
 	ERR_clear_error();
+	/* The records in one buffer: a hint (it grows if need be). */
+	if (len > 0)
+		(void)tls_bio_output_reserve(c->wbio, len +
+		    (len / SSL3_RT_MAX_PLAIN_LENGTH + 1) * RECORD_OVERHEAD);
 	if (len > 0 && SSL_write_ex(c->ssl, in, len, &written) != 1) {
 		c->failed = 1;
 		context_output(c, res);
@@ -412,25 +429,16 @@ context_read(struct tls_context *c, unsigned char *data, size_t cap,
 	}
 }
 
-secctx_status
-context_decrypt(struct tls_context *c, const unsigned char *in, size_t len,
+static secctx_status
+decrypt_run(struct tls_context *c, const unsigned char *in, size_t len,
     size_t max_records, struct decrypt_result *res, struct sc_err *err)
 {
 	struct feed	f = { in, len, 0, 0, 0 };
 	size_t		before;
-	int		r = 0, fed;
+	int		r = 0;
 
-	memset(&res->step, 0, sizeof(res->step));
-	res->data_len = 0;
-	if (!c->done)
-		return (sc_seterr(err, SEC_E_OUT_OF_SEQUENCE,
-		    "the handshake is not complete"));
-	ERR_clear_error();
 	while (max_records == 0 || res->records < max_records) {
-		if ((fed = feed_record(c, &f)) < 0)
-			return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
-			    "out of memory"));
-		if (fed == 0)
+		if (feed_record(c, &f) == 0)
 			break;
 		before = res->data_len;
 		r = context_read(c, res->data, res->data_cap, &res->data_len);
@@ -469,6 +477,24 @@ context_decrypt(struct tls_context *c, const unsigned char *in, size_t len,
 		    f.missing));
 	}
 	return (SEC_E_OK);
+}
+
+secctx_status
+context_decrypt(struct tls_context *c, const unsigned char *in, size_t len,
+    size_t max_records, struct decrypt_result *res, struct sc_err *err)
+{
+	secctx_status	st;
+
+	memset(&res->step, 0, sizeof(res->step));
+	res->data_len = 0;
+	if (!c->done)
+		return (sc_seterr(err, SEC_E_OUT_OF_SEQUENCE,
+		    "the handshake is not complete"));
+	ERR_clear_error();
+	tls_bio_input_set(c->rbio, in);
+	st = decrypt_run(c, in, len, max_records, res, err);
+	tls_bio_input_set(c->rbio, NULL);
+	return (st);
 }
 
 secctx_status

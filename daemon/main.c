@@ -118,8 +118,11 @@ main(int argc, char **argv)
 	signal(SIGHUP, SIG_IGN);	/* until the reload handler is in place */
 	notify_init();
 	OPENSSL_init_ssl(0, NULL);
-	context_global_init();
 	config_lock_init();
+	if (context_global_init() != 0) {
+		fprintf(stderr, "%s: out of memory\n", SECCTXD_NAME);
+		return (1);
+	}
 	if (evthread_use_pthreads() != 0) {
 		fprintf(stderr, "%s: libevent has no thread support\n",
 		    SECCTXD_NAME);
@@ -184,6 +187,7 @@ main(int argc, char **argv)
 	event_free(ev_int);
 	event_free(ev_hup);
 	config_free(config);
+	context_global_cleanup();
 	event_base_free(base);
 	notify_close();
 	reserve_cleanup();

@@ -139,6 +139,17 @@ secctx_status	 policy_check_context(const struct caller_policy *,
 		    enum direction, struct ctx_params *, struct sc_err *);
 int		 policy_may_read_stats(const struct peer *);
 
+/* tls-bio.c: the BIOs under a context's SSL object. */
+int		 tls_bio_init(void);
+void		 tls_bio_cleanup(void);
+BIO		*tls_bio_input_new(void);
+BIO		*tls_bio_output_new(void);
+void		 tls_bio_input_set(BIO *, const unsigned char *);
+void		 tls_bio_input_extend(BIO *, size_t);
+int		 tls_bio_output_reserve(BIO *, size_t);
+void		 tls_bio_output_get(BIO *, const unsigned char **, size_t *);
+void		 tls_bio_output_reset(BIO *);
+
 /* context.c: the TLS state machine.  It knows no sockets and no JSON. */
 struct tls_context;
 
@@ -226,7 +237,8 @@ const struct cred *context_cred(const struct tls_context *);
 int		 context_skips_validation(const struct tls_context *);
 void		 context_info(struct tls_context *, struct ctx_info *);
 void		 context_free(struct tls_context *);
-void		 context_global_init(void);
+int		 context_global_init(void);
+void		 context_global_cleanup(void);
 void		 context_init_ssl_ctx(SSL_CTX *, enum direction);
 
 /* session-cache.c: client sessions by credential, uid and target. */

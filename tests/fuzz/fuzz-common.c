@@ -43,7 +43,8 @@ fuzz_init(void)
 		return (pki_dir);
 	log_init(0);
 	OPENSSL_init_ssl(0, NULL);
-	context_global_init();
+	if (context_global_init() != 0)
+		abort();
 	config_lock_init();
 	if (evthread_use_pthreads() != 0)
 		abort();
