@@ -66,6 +66,15 @@ secctx_encrypt(secctx_ctx *ctx, const void *data, size_t len, void **outp,
 			conn_reply_free(&reply);
 			break;
 		}
+		if (out == NULL) {
+			/* The first request's records, as they came. */
+			out = reply.payload;
+			total = reply.payload_len;
+			reply.payload = NULL;
+			conn_reply_free(&reply);
+			off += n;
+			continue;
+		}
 		if ((grown = realloc(out, total + reply.payload_len)) ==
 		    NULL && total + reply.payload_len > 0) {
 			conn_reply_free(&reply);

@@ -469,19 +469,19 @@ parse_callers(const json_t *list, struct config *cf, struct sc_err *err)
 }
 
 /*
- * A thread count: "auto" or absent is one per online CPU; else min to
+ * A thread count: "auto" or absent is per_cpu per online CPU; else min to
  * THREADS_MAX.
  */
 static secctx_status
-get_threads(const json_t *root, const char *key, int min, int *out,
-    struct sc_err *err)
+get_threads(const json_t *root, const char *key, int min, int per_cpu,
+    int *out, struct sc_err *err)
 {
 	const json_t	*v = json_object_get(root, key);
 	long		 n;
 
 	if (v == NULL || (json_is_string(v) &&
 	    strcmp(json_string_value(v), "auto") == 0)) {
-		n = sysconf(_SC_NPROCESSORS_ONLN);
+		n = sysconf(_SC_NPROCESSORS_ONLN) * per_cpu;
 		*out = n < 1 ? 1 : n > THREADS_MAX ? THREADS_MAX : (int)n;
 		return (SEC_E_OK);
 	}
@@ -526,8 +526,14 @@ parse_config(const json_t *root, struct config *cf, struct sc_err *err)
 	    json_integer_value(v) > 7 * 86400))
 		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
 		    "ticket_key_rotation: must be seconds from 1 to 604800"));
-	if (get_threads(root, "threads", 1, &cf->threads, err) != SEC_E_OK ||
-	    get_threads(root, "handshake_threads", 0, &cf->handshake_threads,
+	/*
+	 * Two event loops per CPU: a loop busy with a handshake step of an
+	 * EC key (op-context.c) then leaves another runnable on every CPU.
+	 */
+	if (get_threads(root, "threads", 1, 2, &cf->threads, err) !=
+	    SEC_E_OK ||
+	    get_threads(root, "handshake_threads", 0, 1,
+	    &cf->handshake_threads,
 	    err) != SEC_E_OK)
 		return (err->status);
 	/* Before the credentials, whose server contexts take it. */

@@ -280,14 +280,19 @@ handshake_job_done(struct job *j)
 	conn_job_end(c);
 }
 
-/* Send the step to the pool; -1 to run it here instead. */
+/*
+ * Send the step to the pool; -1 to run it here instead.  Only steps of
+ * credentials whose private key is slow to use go: a step with an EC or
+ * EdDSA key costs less than the two thread hand-offs would.
+ */
 static int
 handshake_defer(struct conn *c, struct request *req, struct tls_context *ctx,
     uint64_t h)
 {
 	struct handshake_job	*hj;
 
-	if (!pool_enabled() || c->njobs >= JOBS_PER_CONN ||
+	if (!pool_enabled() || !context_cred(ctx)->slow_key ||
+	    c->njobs >= JOBS_PER_CONN ||
 	    (hj = calloc(1, sizeof(*hj) + req->plen)) == NULL)
 		return (-1);
 	hj->c = c;

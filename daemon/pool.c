@@ -19,6 +19,7 @@ static TAILQ_HEAD(, job)	 pool_jobs = TAILQ_HEAD_INITIALIZER(pool_jobs);
 static pthread_t		*pool_threads;
 static size_t			 pool_nthreads;
 static int			 pool_stopping;
+static uint64_t			 pool_nsteps;	/* jobs submitted, for stats */
 
 static void *
 pool_main(void *arg)
@@ -72,9 +73,21 @@ void
 pool_submit(struct job *j)
 {
 	pthread_mutex_lock(&pool_lock);
+	pool_nsteps++;
 	TAILQ_INSERT_TAIL(&pool_jobs, j, entry);
 	pthread_cond_signal(&pool_cond);
 	pthread_mutex_unlock(&pool_lock);
+}
+
+uint64_t
+pool_steps(void)
+{
+	uint64_t	n;
+
+	pthread_mutex_lock(&pool_lock);
+	n = pool_nsteps;
+	pthread_mutex_unlock(&pool_lock);
+	return (n);
 }
 
 /* Run what is queued, then stop every thread. */

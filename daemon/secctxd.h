@@ -51,6 +51,7 @@ struct cred {
 	SSL_CTX		*server_ctx;	/* NULL without certificate and key */
 	SSL_CTX		*client_ctx;	/* NULL without trust anchors */
 	int		 has_trust;	/* ca_file or system_trust given */
+	int		 slow_key;	/* signing takes long: steps in the pool */
 	uid_t		*uids;
 	size_t		 nuids;
 	gid_t		*gids;
@@ -350,6 +351,7 @@ struct job {
 
 int		 pool_start(size_t threads, struct sc_err *);
 int		 pool_enabled(void);
+uint64_t	 pool_steps(void);
 void		 pool_submit(struct job *);
 void		 pool_stop(void);
 
@@ -426,6 +428,7 @@ struct stats {
 	size_t		 connections;
 	size_t		 contexts;
 	size_t		 buffered;	/* bytes in all connection buffers */
+	uint64_t	 pool_steps;	/* handshake steps run in the pool */
 };
 
 void		 limits_default(struct limits *);

@@ -6,18 +6,14 @@
  *    payload): context.c makes its records visible one whole record at a
  *    time and detaches the buffer before the call returns;
  *  - the output BIO appends to a buffer of the context's own, handed to
- *    the response as it is and emptied afterwards without clearing it (it
- *    holds only ciphertext and handshake messages); one larger than
- *    OUTPUT_KEEP is freed then, so an idle context keeps little.
+ *    the response as it is and freed afterwards, so an idle context holds
+ *    none (it holds only records: ciphertext and handshake messages).
  */
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "secctxd.h"
-
-/* The output buffer an idle context may keep. */
-#define OUTPUT_KEEP	(16 * 1024)
 
 struct bio_input {
 	const unsigned char	*p;
@@ -241,16 +237,13 @@ tls_bio_output_get(BIO *b, const unsigned char **p, size_t *len)
 	*len = out->len;
 }
 
-/* The output was sent: empty it, and free a large buffer. */
+/* The output was sent: free it. */
 void
 tls_bio_output_reset(BIO *b)
 {
 	struct bio_output	*out = BIO_get_data(b);
 
-	out->len = 0;
-	if (out->cap > OUTPUT_KEEP) {
-		free(out->p);
-		out->p = NULL;
-		out->cap = 0;
-	}
+	free(out->p);
+	out->p = NULL;
+	out->len = out->cap = 0;
 }

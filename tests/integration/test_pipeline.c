@@ -4,7 +4,8 @@
  * "handshake_threads" settings): every response comes back once, with its
  * request's id, in the order they complete; a request naming a context
  * busy in the pool waits for it; a client that leaves while its handshakes
- * are in the pool leaves nothing behind.
+ * are in the pool leaves nothing behind.  Only steps of credentials with
+ * an RSA key go to the pool, so the "client" credential here has one.
  */
 
 #include <stdio.h>
@@ -25,7 +26,13 @@ start_with_threads(struct xdaemon *d, const char *threads)
 	    "\"credentials\": ["
 	    "{\"name\": \"server\", \"certificate\": \"@PKI@/server.pem\", "
 	    "\"private_key\": \"@PKI@/server.key\", \"uids\": [@UID@]},"
+	    "{\"name\": \"server-rsa\", "
+	    "\"certificate\": \"@PKI@/server-rsa.pem\", "
+	    "\"private_key\": \"@PKI@/server-rsa.key\", \"uids\": [@UID@]},"
 	    "{\"name\": \"client\", \"ca_file\": \"@PKI@/ca.pem\", "
+	    "\"certificate\": \"@PKI@/server-rsa.pem\", "
+	    "\"private_key\": \"@PKI@/server-rsa.key\", \"uids\": [@UID@]},"
+	    "{\"name\": \"client-nokey\", \"ca_file\": \"@PKI@/ca.pem\", "
 	    "\"uids\": [@UID@]}]}", threads);
 	xd_start(d, "pipeline", text);
 }
@@ -232,6 +239,61 @@ test_library_deletes_without_waiting(void **state)
 	xd_stop(&d);
 }
 
+/*
+ * Which steps go to the pool: those of a credential with an RSA key; an EC
+ * key's and a keyless client's run on the loop (the stats count each).
+ */
+static void
+test_pool_for_slow_keys(void **state)
+{
+	struct xdaemon		 d;
+	struct xd_stats		 before, after;
+	secctx_conn		*cc, *sc;
+	struct harness_pair	*p;
+
+	(void)state;
+	start_with_threads(&d, "\"threads\": 2, \"handshake_threads\": 2, ");
+	assert_status(secctx_connect(d.socket, &cc), SEC_E_OK);
+	assert_status(secctx_connect(d.socket, &sc), SEC_E_OK);
+
+	/* EC server key, keyless client: nothing in the pool. */
+	xd_stats(d.socket, &before);
+	p = harness_pair_open(cc, "client-nokey", sc, "server");
+	harness_pair_run(p);
+	assert_status(p->client.status, SEC_E_OK);
+	assert_status(p->server.status, SEC_E_OK);
+	harness_pair_close(p);
+	xd_stats(d.socket, &after);
+	assert_int_equal(after.pool_steps, before.pool_steps);
+
+	/* RSA server key: each of the server's steps, and only those. */
+	p = harness_pair_open(cc, "client-nokey", sc, "server-rsa");
+	harness_pair_run(p);
+	assert_status(p->client.status, SEC_E_OK);
+	assert_status(p->server.status, SEC_E_OK);
+	before = after;
+	xd_stats(d.socket, &after);
+	assert_true(p->server.calls >= 2);
+	assert_int_equal(after.pool_steps - before.pool_steps,
+	    p->server.calls);
+	harness_pair_close(p);
+
+	/* RSA client key: the client's steps. */
+	p = harness_pair_open(cc, "client", sc, "server");
+	harness_pair_run(p);
+	assert_status(p->client.status, SEC_E_OK);
+	assert_status(p->server.status, SEC_E_OK);
+	before = after;
+	xd_stats(d.socket, &after);
+	assert_int_equal(after.pool_steps - before.pool_steps,
+	    p->client.calls);
+	harness_pair_close(p);
+
+	secctx_disconnect(cc);
+	secctx_disconnect(sc);
+	xd_stop(&d);
+}
+
 int
 main(void)
 {
@@ -242,6 +304,7 @@ main(void)
 		xd_test(test_request_waits_for_its_context),
 		xd_test(test_leave_during_handshakes),
 		xd_test(test_library_deletes_without_waiting),
+		xd_test(test_pool_for_slow_keys),
 	};
 
 	return (harness_run("pipeline", tests));

@@ -85,6 +85,7 @@ struct xd_stats {
 	int64_t	connections;	/* including the one asking */
 	int64_t	contexts;
 	int64_t	buffered;
+	int64_t	pool_steps;	/* handshake steps run in the pool */
 };
 
 void		 xd_stats(const char *socket, struct xd_stats *);
