@@ -293,6 +293,26 @@ context_busy(const struct tls_context *c)
 	return (c->busy);
 }
 
+/*
+ * Whether the next handshake step may sign with the credential's key: a
+ * server signs in the flight that answers the ClientHello (not after it
+ * has sent that flight), a client only in answer to the server's flight
+ * (not in its ClientHello).
+ */
+int
+context_step_may_sign(const struct tls_context *c)
+{
+	OSSL_HANDSHAKE_STATE	st = SSL_get_state(c->ssl);
+
+	if (c->done)
+		return (0);
+	if (c->dir == DIR_OUTBOUND)
+		return (st != TLS_ST_BEFORE);
+	/* Where a server waits after its flight: TLS 1.3, 1.2, resumed 1.2. */
+	return (st != TLS_ST_EARLY_DATA && st != TLS_ST_SW_SRVR_DONE &&
+	    st != TLS_ST_SW_FINISHED);
+}
+
 /* Not while a pool thread runs a step of it. */
 int
 context_established(const struct tls_context *c)

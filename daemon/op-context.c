@@ -281,9 +281,10 @@ handshake_job_done(struct job *j)
 }
 
 /*
- * Send the step to the pool; -1 to run it here instead.  Only steps of
- * credentials whose private key is slow to use go: a step with an EC or
- * EdDSA key costs less than the two thread hand-offs would.
+ * Send the step to the pool; -1 to run it here instead.  Only steps that
+ * may sign with a private key that is slow to use go: any other step, or
+ * one with an EC or EdDSA key, costs less than the two thread hand-offs
+ * would.
  */
 static int
 handshake_defer(struct conn *c, struct request *req, struct tls_context *ctx,
@@ -292,6 +293,7 @@ handshake_defer(struct conn *c, struct request *req, struct tls_context *ctx,
 	struct handshake_job	*hj;
 
 	if (!pool_enabled() || !context_cred(ctx)->slow_key ||
+	    !context_step_may_sign(ctx) ||
 	    c->njobs >= JOBS_PER_CONN ||
 	    (hj = calloc(1, sizeof(*hj) + req->plen)) == NULL)
 		return (-1);

@@ -231,6 +231,7 @@ void		 context_set_busy(struct tls_context *, int);
 int		 context_busy(const struct tls_context *);
 /* Whether the handshake completed; when the context was made (ms). */
 int		 context_established(const struct tls_context *);
+int		 context_step_may_sign(const struct tls_context *);
 int64_t		 context_started_ms(const struct tls_context *);
 int64_t		 context_now_ms(void);
 enum direction	 context_direction(const struct tls_context *);
