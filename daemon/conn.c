@@ -624,6 +624,11 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 		conn_timer_set(c, TIMER_RETRY, CONN_RETRY_MS);
 		goto out;
 	}
+	if (c->in_end == c->in_cap) {
+		/* At the limit on bytes read ahead (conn_may_read). */
+		conn_reading(c, 0);
+		goto out;
+	}
 	n = read(fd, c->in + c->in_end, c->in_cap - c->in_end);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 	    errno == EINTR))

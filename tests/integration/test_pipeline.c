@@ -8,11 +8,16 @@
  * an RSA key go to the pool, so the "client" credential here has one.
  */
 
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "frame.h"
 #include "xdaemon.h"
 
 #define PIPELINED	40
@@ -307,6 +312,167 @@ test_pool_for_slow_keys(void **state)
 	xd_stop(&d);
 }
 
+/* One raw request and its answer: the status, the payload kept. */
+static void
+raw_step(int fd, const char *hdr, const void *in, size_t len,
+    secctx_status want, struct xd_resp *r)
+{
+	xd_send_frame(fd, hdr, strlen(hdr), in, len);
+	assert_int_equal(xd_read_resp(fd, r, HARNESS_TIMEOUT_MS), 1);
+	assert_status(r->status, want);
+}
+
+/* A client and a server context on one raw connection, established. */
+static void
+raw_pair(int fd, char cctx[17], char sctx[17])
+{
+	struct xd_resp	ch, sf, cf, tk;
+	char		ccred[17], scred[17], buf[256];
+
+	xd_acquire(fd, "client-nokey", "outbound", ccred);
+	xd_acquire(fd, "server", "inbound", scred);
+	snprintf(buf, sizeof(buf), "{\"op\":\"initialize\",\"id\":1,\"cred\":"
+	    "\"%s\",\"target\":\"localhost\",\"no_resume\":true}", ccred);
+	raw_step(fd, buf, NULL, 0, SEC_I_CONTINUE_NEEDED, &ch);
+	xd_handle(&ch, "ctx", cctx);
+	snprintf(buf, sizeof(buf), "{\"op\":\"accept\",\"id\":2,\"cred\":"
+	    "\"%s\"}", scred);
+	raw_step(fd, buf, ch.payload, ch.plen, SEC_I_CONTINUE_NEEDED, &sf);
+	xd_handle(&sf, "ctx", sctx);
+	snprintf(buf, sizeof(buf), "{\"op\":\"initialize\",\"id\":3,\"ctx\":"
+	    "\"%s\"}", cctx);
+	raw_step(fd, buf, sf.payload, sf.plen, SEC_E_OK, &cf);
+	snprintf(buf, sizeof(buf), "{\"op\":\"accept\",\"id\":4,\"ctx\":"
+	    "\"%s\"}", sctx);
+	raw_step(fd, buf, cf.payload, cf.plen, SEC_E_OK, &tk);
+	/* The client takes the server's tickets. */
+	snprintf(buf, sizeof(buf), "{\"op\":\"decrypt\",\"id\":5,\"ctx\":"
+	    "\"%s\"}", cctx);
+	xd_resp_free(&ch);
+	raw_step(fd, buf, tk.payload, tk.plen, SEC_E_OK, &ch);
+	assert_int_equal(json_integer_value(json_object_get(ch.hdr,
+	    "data_len")), 0);
+	xd_resp_free(&ch);
+	xd_resp_free(&sf);
+	xd_resp_free(&cf);
+	xd_resp_free(&tk);
+}
+
+#define BIG_REQUESTS	8
+#define BIG_LEN		(1024 * 1024)
+
+struct big_writer {
+	int		 fd;
+	const char	*ctx;
+	unsigned char	*data;
+	int		 failed;
+};
+
+/* Send every encrypt request without reading (no cmocka off the main thread). */
+static void *
+big_writer_main(void *arg)
+{
+	struct big_writer	*w = arg;
+	uint8_t			 prefix[FRAME_PREFIX_LEN];
+	char			 hdr[128];
+	struct iovec		 iov[3];
+	struct msghdr		 msg;
+	ssize_t			 n;
+	int			 i, len;
+
+	for (i = 0; i < BIG_REQUESTS && !w->failed; i++) {
+		len = snprintf(hdr, sizeof(hdr), "{\"op\":\"encrypt\","
+		    "\"id\":%d,\"ctx\":\"%s\"}", 100 + i, w->ctx);
+		frame_prefix_put(prefix, len, BIG_LEN);
+		iov[0] = (struct iovec){ prefix, sizeof(prefix) };
+		iov[1] = (struct iovec){ hdr, (size_t)len };
+		iov[2] = (struct iovec){ w->data + i, BIG_LEN };
+		while (iov[2].iov_len > 0) {
+			memset(&msg, 0, sizeof(msg));
+			msg.msg_iov = iov;
+			msg.msg_iovlen = 3;
+			if ((n = sendmsg(w->fd, &msg, MSG_NOSIGNAL)) == -1 &&
+			    errno == EINTR)
+				continue;
+			if (n <= 0) {
+				w->failed = 1;
+				break;
+			}
+			for (int k = 0; k < 3; k++) {
+				size_t take = (size_t)n < iov[k].iov_len ?
+				    (size_t)n : iov[k].iov_len;
+				iov[k].iov_base = (uint8_t *)iov[k].iov_base +
+				    take;
+				iov[k].iov_len -= take;
+				n -= take;
+			}
+		}
+	}
+	return (NULL);
+}
+
+/*
+ * Large responses to pipelined requests: eight encrypts of 1 MiB sent
+ * without reading, so the daemon's writes stop part way through a
+ * payload and it stops reading at its buffer limit.  Every answer comes,
+ * whole and in order, and its records decrypt to the data sent.
+ */
+static void
+test_large_responses_pipelined(void **state)
+{
+	struct xdaemon		 d;
+	struct xd_resp		 r[BIG_REQUESTS], p;
+	struct big_writer	 w;
+	pthread_t		 t;
+	char			 cctx[17], sctx[17], buf[128];
+	unsigned char		*data;
+	size_t			 i;
+	int			 fd, k;
+
+	(void)state;
+	start_with_threads(&d, "\"threads\": 1, ");
+	fd = xd_hello(d.socket);
+	raw_pair(fd, cctx, sctx);
+	assert_non_null(data = malloc(BIG_LEN + BIG_REQUESTS));
+	for (i = 0; i < BIG_LEN + BIG_REQUESTS; i++)
+		data[i] = (unsigned char)(i * 7 + i / 251);
+	w.fd = fd;
+	w.ctx = sctx;
+	w.data = data;
+	w.failed = 0;
+	assert_int_equal(pthread_create(&t, NULL, big_writer_main, &w), 0);
+	/* Not reading yet: the daemon's output fills up to its limit. */
+	xd_wait_log(&d, "not reading until the client reads", 5000);
+	for (k = 0; k < BIG_REQUESTS; k++) {
+		assert_int_equal(xd_read_resp(fd, &r[k], HARNESS_TIMEOUT_MS),
+		    1);
+		assert_int_equal(r[k].id, 100 + k);
+		assert_status(r[k].status, SEC_E_OK);
+		assert_true(r[k].plen > BIG_LEN);
+	}
+	pthread_join(t, NULL);
+	assert_int_equal(w.failed, 0);
+	/* The client context opens them, in order, to the data sent. */
+	for (k = 0; k < BIG_REQUESTS; k++) {
+		snprintf(buf, sizeof(buf), "{\"op\":\"decrypt\",\"id\":%d,"
+		    "\"ctx\":\"%s\"}", 200 + k, cctx);
+		xd_send_frame(fd, buf, strlen(buf), r[k].payload, r[k].plen);
+		assert_int_equal(xd_read_resp(fd, &p, HARNESS_TIMEOUT_MS), 1);
+		assert_int_equal(p.id, 200 + k);
+		assert_status(p.status, SEC_E_OK);
+		assert_int_equal(json_integer_value(json_object_get(p.hdr,
+		    "extra")), 0);
+		assert_int_equal(p.plen, BIG_LEN);
+		assert_memory_equal(p.payload, data + k, BIG_LEN);
+		xd_resp_free(&p);
+		xd_resp_free(&r[k]);
+	}
+	free(data);
+	close(fd);
+	xd_wait_contexts(d.socket, 0, 2000);
+	xd_stop(&d);
+}
+
 int
 main(void)
 {
@@ -318,6 +484,7 @@ main(void)
 		xd_test(test_leave_during_handshakes),
 		xd_test(test_library_deletes_without_waiting),
 		xd_test(test_pool_for_slow_keys),
+		xd_test(test_large_responses_pipelined),
 	};
 
 	return (harness_run("pipeline", tests));
