@@ -450,12 +450,13 @@ conn_read_frame(struct conn *c)
 {
 	struct request	 req;
 	struct sc_err	 err;
-	unsigned char	*data = c->in + c->in_start;
+	unsigned char	*data;
 	uint32_t	 hlen, plen;
 	size_t		 total;
 
 	if (conn_in_len(c) < FRAME_PREFIX_LEN)
 		return (0);
+	data = c->in + c->in_start;
 	if (conn_check_prefix(data, &hlen, &plen, &err) != SEC_E_OK) {
 		log_warn("limit: connection %llu pid %ld uid %lu: %s; closing",
 		    (unsigned long long)c->serial, (long)c->peer.pid,
