@@ -73,6 +73,20 @@ conn_release(int type, void *ptr)
 	free(ch);
 }
 
+/* The events and the output buffer (what conn_accept makes). */
+static void
+conn_io_free(struct conn *c)
+{
+	if (c->timer != NULL)
+		event_free(c->timer);
+	if (c->rev != NULL)
+		event_free(c->rev);
+	if (c->wev != NULL)
+		event_free(c->wev);
+	if (c->out != NULL)
+		evbuffer_free(c->out);
+}
+
 static void
 conn_free(struct conn *c)
 {
@@ -85,16 +99,8 @@ conn_free(struct conn *c)
 		limits_context_removed(c);
 	handles_clear(&c->handles, conn_release);
 	deadline_stop(c);
-	if (c->timer != NULL)
-		event_free(c->timer);
-	if (c->rev != NULL)
-		event_free(c->rev);
-	if (c->wev != NULL)
-		event_free(c->wev);
-	if (c->out != NULL)
-		evbuffer_free(c->out);
-	if (c->fd != -1)
-		close(c->fd);
+	conn_io_free(c);
+	close(c->fd);
 	free(c->in);
 	free(c->peer.groups);
 	free(c->peer.exe);
@@ -267,12 +273,7 @@ conn_accept(struct shard *s, int fd, const struct peer *peer)
 	    (c->wev = event_new(base, fd, EV_WRITE | EV_PERSIST, conn_write_cb,
 	    c)) == NULL ||
 	    (c->timer = evtimer_new(base, conn_timer_cb, c)) == NULL) {
-		if (c->out != NULL)
-			evbuffer_free(c->out);
-		if (c->rev != NULL)
-			event_free(c->rev);
-		if (c->wev != NULL)
-			event_free(c->wev);
+		conn_io_free(c);
 		free(c);
 		goto fail;
 	}

@@ -245,6 +245,31 @@ test_library_deletes_without_waiting(void **state)
 }
 
 /*
+ * A full handshake between the two credentials (at most TLS version max,
+ * 0: any) and the handshake steps it ran in the pool; the server made two
+ * calls (the client two in TLS 1.3, three in TLS 1.2).
+ */
+static int64_t
+pool_steps_of(struct xdaemon *d, secctx_conn *cc, const char *ccred,
+    secctx_conn *sc, const char *scred, enum secctx_version max)
+{
+	struct xd_stats		 before, after;
+	struct harness_pair	*p;
+
+	xd_stats(d->socket, &before);
+	p = harness_pair_open(cc, ccred, sc, scred);
+	p->client.opt.max_version = max;
+	harness_pair_run(p);
+	assert_status(p->client.status, SEC_E_OK);
+	assert_status(p->server.status, SEC_E_OK);
+	assert_int_equal(p->client.calls, max == SECCTX_TLS1_2 ? 3 : 2);
+	assert_int_equal(p->server.calls, 2);
+	harness_pair_close(p);
+	xd_stats(d->socket, &after);
+	return (after.pool_steps - before.pool_steps);
+}
+
+/*
  * Which steps go to the pool: of a credential with an RSA key, the one
  * step that may sign (the server's answer to the ClientHello, the
  * client's answer to the server's flight); an EC key's steps, a keyless
@@ -253,60 +278,25 @@ test_library_deletes_without_waiting(void **state)
 static void
 test_pool_for_slow_keys(void **state)
 {
-	struct xdaemon		 d;
-	struct xd_stats		 before, after;
-	secctx_conn		*cc, *sc;
-	struct harness_pair	*p;
+	struct xdaemon	 d;
+	secctx_conn	*cc, *sc;
 
 	(void)state;
 	start_with_threads(&d, "\"threads\": 2, \"handshake_threads\": 2, ");
 	assert_status(secctx_connect(d.socket, &cc), SEC_E_OK);
 	assert_status(secctx_connect(d.socket, &sc), SEC_E_OK);
-
 	/* EC server key, keyless client: nothing in the pool. */
-	xd_stats(d.socket, &before);
-	p = harness_pair_open(cc, "client-nokey", sc, "server");
-	harness_pair_run(p);
-	assert_status(p->client.status, SEC_E_OK);
-	assert_status(p->server.status, SEC_E_OK);
-	harness_pair_close(p);
-	xd_stats(d.socket, &after);
-	assert_int_equal(after.pool_steps, before.pool_steps);
-
-	/* RSA server key: the server's first step only (of two). */
-	p = harness_pair_open(cc, "client-nokey", sc, "server-rsa");
-	harness_pair_run(p);
-	assert_status(p->client.status, SEC_E_OK);
-	assert_status(p->server.status, SEC_E_OK);
-	before = after;
-	xd_stats(d.socket, &after);
-	assert_int_equal(p->server.calls, 2);
-	assert_int_equal(after.pool_steps - before.pool_steps, 1);
-	harness_pair_close(p);
-
+	assert_int_equal(pool_steps_of(&d, cc, "client-nokey", sc, "server",
+	    SECCTX_VERSION_DEFAULT), 0);
+	/* RSA server key: the server's first step only. */
+	assert_int_equal(pool_steps_of(&d, cc, "client-nokey", sc,
+	    "server-rsa", SECCTX_VERSION_DEFAULT), 1);
 	/* The same in TLS 1.2: the server's flight ends at ServerHelloDone. */
-	p = harness_pair_open(cc, "client-nokey", sc, "server-rsa");
-	p->client.opt.max_version = SECCTX_TLS1_2;
-	harness_pair_run(p);
-	assert_status(p->client.status, SEC_E_OK);
-	assert_status(p->server.status, SEC_E_OK);
-	before = after;
-	xd_stats(d.socket, &after);
-	assert_int_equal(p->server.calls, 2);
-	assert_int_equal(after.pool_steps - before.pool_steps, 1);
-	harness_pair_close(p);
-
-	/* RSA client key: the client's second step only (of two). */
-	p = harness_pair_open(cc, "client", sc, "server");
-	harness_pair_run(p);
-	assert_status(p->client.status, SEC_E_OK);
-	assert_status(p->server.status, SEC_E_OK);
-	before = after;
-	xd_stats(d.socket, &after);
-	assert_int_equal(p->client.calls, 2);
-	assert_int_equal(after.pool_steps - before.pool_steps, 1);
-	harness_pair_close(p);
-
+	assert_int_equal(pool_steps_of(&d, cc, "client-nokey", sc,
+	    "server-rsa", SECCTX_TLS1_2), 1);
+	/* RSA client key: the client's second step only. */
+	assert_int_equal(pool_steps_of(&d, cc, "client", sc, "server",
+	    SECCTX_VERSION_DEFAULT), 1);
 	secctx_disconnect(cc);
 	secctx_disconnect(sc);
 	xd_stop(&d);
