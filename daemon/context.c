@@ -295,22 +295,23 @@ context_busy(const struct tls_context *c)
 
 /*
  * Whether the next handshake step may sign with the credential's key: a
- * server signs in the flight that answers the ClientHello (not after it
- * has sent that flight), a client only in answer to the server's flight
- * (not in its ClientHello).
+ * server signs in the flight that answers the ClientHello (after a
+ * HelloRetryRequest, the second one), so not once it has sent that flight:
+ * its Finished (TLS 1.3, resumed TLS 1.2) or ServerHelloDone (TLS 1.2).  A
+ * client signs only in answer to the server's flight, never in its
+ * ClientHello.
  */
 int
 context_step_may_sign(const struct tls_context *c)
 {
-	OSSL_HANDSHAKE_STATE	st = SSL_get_state(c->ssl);
+	unsigned char	fin[EVP_MAX_MD_SIZE];
 
 	if (c->done)
 		return (0);
 	if (c->dir == DIR_OUTBOUND)
-		return (st != TLS_ST_BEFORE);
-	/* Where a server waits after its flight: TLS 1.3, 1.2, resumed 1.2. */
-	return (st != TLS_ST_EARLY_DATA && st != TLS_ST_SW_SRVR_DONE &&
-	    st != TLS_ST_SW_FINISHED);
+		return (SSL_get_state(c->ssl) != TLS_ST_BEFORE);
+	return (SSL_get_state(c->ssl) != TLS_ST_SW_SRVR_DONE &&
+	    SSL_get_finished(c->ssl, fin, sizeof(fin)) == 0);
 }
 
 /* Not while a pool thread runs a step of it. */

@@ -23,7 +23,7 @@
 #define PIPELINED	40
 
 static void
-start_with_threads(struct xdaemon *d, const char *threads)
+start_named(struct xdaemon *d, const char *name, const char *threads)
 {
 	char	text[2048];
 
@@ -39,7 +39,13 @@ start_with_threads(struct xdaemon *d, const char *threads)
 	    "\"private_key\": \"@PKI@/server-rsa.key\", \"uids\": [@UID@]},"
 	    "{\"name\": \"client-nokey\", \"ca_file\": \"@PKI@/ca.pem\", "
 	    "\"uids\": [@UID@]}]}", threads);
-	xd_start(d, "pipeline", text);
+	xd_start(d, name, text);
+}
+
+static void
+start_with_threads(struct xdaemon *d, const char *threads)
+{
+	start_named(d, "pipeline", threads);
 }
 
 /*
@@ -302,6 +308,52 @@ test_pool_for_slow_keys(void **state)
 	xd_stop(&d);
 }
 
+/*
+ * After a HelloRetryRequest the server signs in its second step: that one
+ * goes to the pool too.  The server's daemon offers only P-256 (OpenSSL's
+ * system configuration), the client's sends an X25519 key share first.
+ */
+static void
+test_pool_after_hello_retry(void **state)
+{
+	struct xdaemon		 cd, sd;
+	struct xd_stats		 before, after;
+	struct harness_pair	*p;
+	struct secctx_info	 info;
+	secctx_conn		*cc, *sc;
+	char			 conf[256];
+	FILE			*f;
+
+	(void)state;
+	snprintf(conf, sizeof(conf), "%s/p256.cnf", harness.dir);
+	assert_non_null(f = fopen(conf, "w"));
+	fprintf(f, "openssl_conf = init\n[init]\nssl_conf = ssl\n"
+	    "[ssl]\nsystem_default = sys\n[sys]\nGroups = P-256\n");
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(setenv("OPENSSL_CONF", conf, 1), 0);
+	start_named(&sd, "pipeline-p256", "\"threads\": 1, ");
+	assert_int_equal(unsetenv("OPENSSL_CONF"), 0);
+	start_named(&cd, "pipeline-any", "\"threads\": 1, ");
+	assert_status(secctx_connect(cd.socket, &cc), SEC_E_OK);
+	assert_status(secctx_connect(sd.socket, &sc), SEC_E_OK);
+	xd_stats(sd.socket, &before);
+	p = harness_pair_open(cc, "client-nokey", sc, "server-rsa");
+	harness_pair_run(p);
+	assert_status(p->client.status, SEC_E_OK);
+	assert_status(p->server.status, SEC_E_OK);
+	/* ClientHello, second ClientHello, Finished. */
+	assert_int_equal(p->server.calls, 3);
+	harness_info(p->client.ctx, &info);
+	assert_string_equal(info.group, "secp256r1");
+	xd_stats(sd.socket, &after);
+	assert_int_equal(after.pool_steps - before.pool_steps, 2);
+	harness_pair_close(p);
+	secctx_disconnect(cc);
+	secctx_disconnect(sc);
+	xd_stop(&cd);
+	xd_stop(&sd);
+}
+
 /* One raw request and its answer: the status, the payload kept. */
 static void
 raw_step(int fd, const char *hdr, const void *in, size_t len,
@@ -474,6 +526,7 @@ main(void)
 		xd_test(test_leave_during_handshakes),
 		xd_test(test_library_deletes_without_waiting),
 		xd_test(test_pool_for_slow_keys),
+		xd_test(test_pool_after_hello_retry),
 		xd_test(test_large_responses_pipelined),
 	};
 
