@@ -13,22 +13,24 @@
 #include "harness.h"
 
 /*
- * Start s_server with cert/key and the extra arguments, connect, handshake
- * as a client with the "client-nocert" credential and the given options.
+ * Start s_server with cert/key and the extra arguments (at most 4), connect,
+ * handshake as a client with the "client-nocert" credential and the given
+ * options.
  */
 static void
-connect_to_s_server(const char *cert, const char *key, const char *version,
-    const struct secctx_options *opt, struct harness_hs *hs,
-    struct secctx_info *info)
+connect_to_s_server_with(const char *cert, const char *key,
+    const char *const extra[], const struct secctx_options *opt,
+    struct harness_hs *hs, struct secctx_info *info)
 {
-	const char *const	 args[] = {
-		"-cert", harness_pki(cert), "-key", harness_pki(key), version,
-		NULL
+	const char		*args[9] = {
+		"-cert", harness_pki(cert), "-key", harness_pki(key)
 	};
 	secctx_conn		*conn;
 	secctx_cred		*cred;
-	int			 port, fd;
+	int			 port, fd, i;
 
+	for (i = 0; extra[i] != NULL && i < 4; i++)
+		args[4 + i] = extra[i];
 	harness_s_server(&port, args);
 	conn = harness_connect();
 	cred = harness_cred(conn, "client-nocert", SECCTX_OUTBOUND);
@@ -41,6 +43,38 @@ connect_to_s_server(const char *cert, const char *key, const char *version,
 	assert_status(secctx_cred_free(cred), SEC_E_OK);
 	close(fd);
 	secctx_disconnect(conn);
+}
+
+/* The same with a version option (-tls1_2, -tls1_3) only. */
+static void
+connect_to_s_server(const char *cert, const char *key, const char *version,
+    const struct secctx_options *opt, struct harness_hs *hs,
+    struct secctx_info *info)
+{
+	const char *const	extra[] = { version, NULL };
+
+	connect_to_s_server_with(cert, key, extra, opt, hs, info);
+}
+
+/*
+ * A server that takes only P-256 answers the X25519 key share with a
+ * HelloRetryRequest: the second ClientHello completes on P-256.
+ */
+static void
+test_tls13_hello_retry(void **state)
+{
+	const char *const	extra[] = { "-tls1_3", "-groups", "P-256", NULL };
+	struct secctx_options	opt = { .target = "localhost" };
+	struct secctx_info	info;
+	struct harness_hs	hs;
+
+	(void)state;
+	connect_to_s_server_with("server-rsa.pem", "server-rsa.key", extra,
+	    &opt, &hs, &info);
+	assert_string_equal(info.protocol, "TLSv1.3");
+	assert_string_equal(info.group, "secp256r1");
+	/* ClientHello, the second ClientHello, the client's Finished. */
+	assert_true(hs.calls >= 3);
 }
 
 static void
@@ -275,6 +309,7 @@ main(void)
 		harness_test(test_tls13_ec),
 		harness_test(test_tls12_rsa),
 		harness_test(test_tls13_rsa),
+		harness_test(test_tls13_hello_retry),
 		harness_test(test_ip_address_target),
 		harness_test(test_version_bounds),
 		harness_test(test_sni_sent),
