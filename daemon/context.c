@@ -294,19 +294,39 @@ context_busy(const struct tls_context *c)
 }
 
 /*
- * Whether the next handshake step may sign with the credential's key: a
- * server signs in the flight that answers the ClientHello (after a
- * HelloRetryRequest, the second one), so not once it has sent that flight:
- * its Finished (TLS 1.3, resumed TLS 1.2) or ServerHelloDone (TLS 1.2).  A
- * client signs only in answer to the server's flight, never in its
- * ClientHello.
+ * Whether signing with the key takes long enough to delay other clients
+ * (RSA: about a millisecond at 2048 bits, eight times that at 4096);
+ * ECDSA up to P-384 and EdDSA take tens of microseconds.
+ */
+static int
+key_is_slow(const EVP_PKEY *key)
+{
+	switch (EVP_PKEY_get_base_id(key)) {
+	case EVP_PKEY_EC:
+		return (EVP_PKEY_get_bits(key) > 384);
+	case EVP_PKEY_ED25519:
+	case EVP_PKEY_ED448:
+		return (0);
+	default:
+		return (1);
+	}
+}
+
+/*
+ * Whether the next handshake step may sign with the context's own key, and
+ * that key is slow to use.  A server signs in the flight that answers the
+ * ClientHello (after a HelloRetryRequest, the second one), so not once it
+ * has sent that flight: its Finished (TLS 1.3, resumed TLS 1.2) or
+ * ServerHelloDone (TLS 1.2).  A client signs only in answer to the
+ * server's flight, never in its ClientHello.
  */
 int
-context_step_may_sign(const struct tls_context *c)
+context_step_signs_slowly(const struct tls_context *c)
 {
-	unsigned char	fin[EVP_MAX_MD_SIZE];
+	unsigned char	 fin[EVP_MAX_MD_SIZE];
+	EVP_PKEY	*key = SSL_get_privatekey(c->ssl);
 
-	if (c->done)
+	if (c->done || key == NULL || !key_is_slow(key))
 		return (0);
 	if (c->dir == DIR_OUTBOUND)
 		return (SSL_get_state(c->ssl) != TLS_ST_BEFORE);

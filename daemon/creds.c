@@ -207,25 +207,6 @@ ctx_use_trust(SSL_CTX *ctx, const struct cred_source *src, int server,
 	return (SEC_E_OK);
 }
 
-/*
- * Whether signing with the key takes long enough to delay other clients
- * (RSA: about a millisecond at 2048 bits, eight times that at 4096);
- * ECDSA up to P-384 and EdDSA take tens of microseconds.
- */
-static int
-key_is_slow(EVP_PKEY *key)
-{
-	switch (EVP_PKEY_get_base_id(key)) {
-	case EVP_PKEY_EC:
-		return (EVP_PKEY_get_bits(key) > 384);
-	case EVP_PKEY_ED25519:
-	case EVP_PKEY_ED448:
-		return (0);
-	default:
-		return (1);
-	}
-}
-
 static secctx_status
 cred_build(struct cred *c, const struct cred_source *src, struct sc_err *err)
 {
@@ -240,7 +221,6 @@ cred_build(struct cred *c, const struct cred_source *src, struct sc_err *err)
 		    load_key(src->private_key, src->allow_insecure_key_file,
 		    &key, err) != SEC_E_OK)
 			goto out;
-		c->slow_key = key_is_slow(key);
 		if ((c->server_ctx = ssl_ctx_new(DIR_INBOUND)) == NULL)
 			goto nomem;
 		if (ctx_use_identity(c->server_ctx, leaf, chain, key, src,

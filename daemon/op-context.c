@@ -292,8 +292,7 @@ handshake_defer(struct conn *c, struct request *req, struct tls_context *ctx,
 {
 	struct handshake_job	*hj;
 
-	if (!pool_enabled() || !context_cred(ctx)->slow_key ||
-	    !context_step_may_sign(ctx) ||
+	if (!pool_enabled() || !context_step_signs_slowly(ctx) ||
 	    c->njobs >= JOBS_PER_CONN ||
 	    (hj = calloc(1, sizeof(*hj) + req->plen)) == NULL)
 		return (-1);

@@ -51,7 +51,6 @@ struct cred {
 	SSL_CTX		*server_ctx;	/* NULL without certificate and key */
 	SSL_CTX		*client_ctx;	/* NULL without trust anchors */
 	int		 has_trust;	/* ca_file or system_trust given */
-	int		 slow_key;	/* signing takes long: steps in the pool */
 	uid_t		*uids;
 	size_t		 nuids;
 	gid_t		*gids;
@@ -231,7 +230,7 @@ void		 context_set_busy(struct tls_context *, int);
 int		 context_busy(const struct tls_context *);
 /* Whether the handshake completed; when the context was made (ms). */
 int		 context_established(const struct tls_context *);
-int		 context_step_may_sign(const struct tls_context *);
+int		 context_step_signs_slowly(const struct tls_context *);
 int64_t		 context_started_ms(const struct tls_context *);
 int64_t		 context_now_ms(void);
 enum direction	 context_direction(const struct tls_context *);
