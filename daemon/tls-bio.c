@@ -109,7 +109,11 @@ output_destroy(BIO *b)
 	return (1);
 }
 
-/* Room for n more bytes; 0 out of memory. */
+/*
+ * Room for n more bytes; 0 out of memory.  Doubles, so that records
+ * written one by one cost few reallocs, but never past what one large
+ * reservation asks for.
+ */
 static int
 output_grow(struct bio_output *out, size_t n)
 {
@@ -120,9 +124,9 @@ output_grow(struct bio_output *out, size_t n)
 		return (1);
 	if (n > SIZE_MAX / 2 - out->len)
 		return (0);
-	cap = out->cap > 0 ? out->cap : 4096;
-	while (cap - out->len < n)
-		cap *= 2;
+	cap = out->cap > 0 ? out->cap * 2 : 4096;
+	if (cap < out->len + n)
+		cap = out->len + n;
 	if ((p = realloc(out->p, cap)) == NULL)
 		return (0);
 	out->p = p;
