@@ -164,7 +164,8 @@ conn_timer_update(struct conn *c, int progress)
 {
 	const struct limits	*l = limits_get();
 
-	if (c->closing || c->refused)
+	/* A read waiting for memory (TIMER_RETRY) sets the timer after. */
+	if (c->closing || c->refused || c->timer_kind == TIMER_RETRY)
 		return;
 	if (c->njobs > 0 || c->stalled) {
 		/* The daemon's own work is pending, not the client's. */
