@@ -4,8 +4,10 @@
  * "handshake_threads" settings): every response comes back once, with its
  * request's id, in the order they complete; a request naming a context
  * busy in the pool waits for it; a client that leaves while its handshakes
- * are in the pool leaves nothing behind.  Only steps of credentials with
- * an RSA key go to the pool, so the "client" credential here has one.
+ * are in the pool leaves nothing behind.  Only steps that sign with an
+ * RSA key go to the pool: a server's answer to a ClientHello with the
+ * "server-rsa" credential, a client's answer to the server's flight with
+ * "client" (which has that key too).
  */
 
 #include <sys/socket.h>
@@ -48,30 +50,53 @@ start_with_threads(struct xdaemon *d, const char *threads)
 	start_named(d, "pipeline", threads);
 }
 
-/*
- * Handshakes (which may run in the pool) and quick calls alternate, all
- * sent before any response is read: every one is answered once, with its
- * id and the result of its own request, in whatever order they end.
- */
-static void
-pipeline_on(struct xdaemon *d)
+/* A ClientHello for "localhost", made on a connection of its own. */
+static struct xd_resp
+client_hello(struct xdaemon *d)
 {
 	struct xd_resp	r;
-	struct xd_stats	st;
+	char		cred[17], buf[128];
+	int		fd;
+
+	fd = xd_hello(d->socket);
+	xd_acquire(fd, "client-nokey", "outbound", cred);
+	snprintf(buf, sizeof(buf), "{\"op\":\"initialize\",\"id\":1,"
+	    "\"cred\":\"%s\",\"target\":\"localhost\"}", cred);
+	xd_send_header(fd, buf);
+	assert_int_equal(xd_read_resp(fd, &r, HARNESS_TIMEOUT_MS), 1);
+	assert_status(r.status, SEC_I_CONTINUE_NEEDED);
+	assert_true(r.plen > TLS_HEADER_LEN);
+	close(fd);
+	return (r);
+}
+
+/*
+ * Server handshake steps that sign with an RSA key (in the pool when there
+ * is one) and quick calls alternate, all sent before any response is
+ * read: every one is answered once, with its id and the result of its own
+ * request, in whatever order they end.
+ */
+static void
+pipeline_on(struct xdaemon *d, int pooled)
+{
+	struct xd_resp	r, ch = client_hello(d);
+	struct xd_stats	before, after;
 	char		cred[17], buf[256];
 	int		fd, i, seen[PIPELINED + 1];
 
+	xd_stats(d->socket, &before);
 	fd = xd_hello(d->socket);
-	xd_acquire(fd, "client", "outbound", cred);
+	xd_acquire(fd, "server-rsa", "inbound", cred);
 	for (i = 1; i <= PIPELINED; i++) {
-		if (i % 2)
-			snprintf(buf, sizeof(buf), "{\"op\":\"initialize\","
-			    "\"id\":%d,\"cred\":\"%s\",\"target\":"
-			    "\"localhost\"}", 100 + i, cred);
-		else
-			snprintf(buf, sizeof(buf), "{\"op\":\"query_context\","
-			    "\"id\":%d,\"ctx\":\"00000000000000aa\"}",
-			    100 + i);
+		if (i % 2) {
+			snprintf(buf, sizeof(buf), "{\"op\":\"accept\","
+			    "\"id\":%d,\"cred\":\"%s\"}", 100 + i, cred);
+			xd_send_frame(fd, buf, strlen(buf), ch.payload,
+			    ch.plen);
+			continue;
+		}
+		snprintf(buf, sizeof(buf), "{\"op\":\"query_context\","
+		    "\"id\":%d,\"ctx\":\"00000000000000aa\"}", 100 + i);
 		xd_send_header(fd, buf);
 	}
 	memset(seen, 0, sizeof(seen));
@@ -81,7 +106,7 @@ pipeline_on(struct xdaemon *d)
 		assert_int_equal(seen[r.id - 100]++, 0);
 		if ((r.id - 100) % 2) {
 			assert_status(r.status, SEC_I_CONTINUE_NEEDED);
-			/* A ClientHello, one whole record. */
+			/* The server's flight, whole records. */
 			assert_true(r.plen > TLS_HEADER_LEN);
 			assert_int_equal(r.payload[0], TLS_HANDSHAKE);
 			assert_int_equal(harness_record_missing(r.payload,
@@ -90,18 +115,29 @@ pipeline_on(struct xdaemon *d)
 			assert_status(r.status, SEC_E_INVALID_HANDLE);
 		xd_resp_free(&r);
 	}
-	xd_stats(d->socket, &st);
-	assert_int_equal(st.contexts, PIPELINED / 2);
+	xd_stats(d->socket, &after);
+	assert_int_equal(after.contexts, PIPELINED / 2);
+	/*
+	 * With a pool, at least the first 16 went there (a connection has at
+	 * most 16 steps in the pool at once; a step beyond runs on the loop).
+	 */
+	if (pooled) {
+		assert_true(after.pool_steps - before.pool_steps >= 16);
+		assert_true(after.pool_steps - before.pool_steps <=
+		    PIPELINED / 2);
+	} else
+		assert_int_equal(after.pool_steps, before.pool_steps);
+	xd_resp_free(&ch);
 	close(fd);
 }
 
 static void
-pipelined_in_order(const char *threads)
+pipelined_in_order(const char *threads, int pooled)
 {
 	struct xdaemon	d;
 
 	start_with_threads(&d, threads);
-	pipeline_on(&d);
+	pipeline_on(&d, pooled);
 	xd_stop(&d);
 }
 
@@ -109,21 +145,21 @@ static void
 test_pool(void **state)
 {
 	(void)state;
-	pipelined_in_order("\"threads\": 2, \"handshake_threads\": 2, ");
+	pipelined_in_order("\"threads\": 2, \"handshake_threads\": 2, ", 1);
 }
 
 static void
 test_one_loop_no_pool(void **state)
 {
 	(void)state;
-	pipelined_in_order("\"threads\": 1, \"handshake_threads\": 0, ");
+	pipelined_in_order("\"threads\": 1, \"handshake_threads\": 0, ", 0);
 }
 
 static void
 test_more_loops_than_cores(void **state)
 {
 	(void)state;
-	pipelined_in_order("\"threads\": 5, \"handshake_threads\": 3, ");
+	pipelined_in_order("\"threads\": 5, \"handshake_threads\": 3, ", 1);
 }
 
 /*
@@ -174,20 +210,23 @@ static void
 test_leave_during_handshakes(void **state)
 {
 	struct xdaemon	d;
-	struct xd_stats	st;
+	struct xd_stats	before, st;
+	struct xd_resp	ch;
 	char		cred[17], buf[256];
 	int		fd[8], i, j;
 
 	(void)state;
 	start_with_threads(&d, "\"threads\": 2, \"handshake_threads\": 2, ");
+	ch = client_hello(&d);
+	xd_stats(d.socket, &before);
 	for (j = 0; j < 8; j++) {
 		fd[j] = xd_hello(d.socket);
-		xd_acquire(fd[j], "client", "outbound", cred);
+		xd_acquire(fd[j], "server-rsa", "inbound", cred);
 		for (i = 0; i < 20; i++) {
-			snprintf(buf, sizeof(buf), "{\"op\":\"initialize\","
-			    "\"id\":%d,\"cred\":\"%s\",\"target\":"
-			    "\"localhost\"}", i + 1, cred);
-			xd_send_header(fd[j], buf);
+			snprintf(buf, sizeof(buf), "{\"op\":\"accept\","
+			    "\"id\":%d,\"cred\":\"%s\"}", i + 1, cred);
+			xd_send_frame(fd[j], buf, strlen(buf), ch.payload,
+			    ch.plen);
 		}
 	}
 	for (j = 0; j < 8; j++)
@@ -200,8 +239,11 @@ test_leave_during_handshakes(void **state)
 	}
 	assert_int_equal(st.contexts, 0);
 	assert_int_equal(st.connections, 1);
+	/* Their steps did go to the pool. */
+	assert_true(st.pool_steps > before.pool_steps);
+	xd_resp_free(&ch);
 	/* And the daemon still serves. */
-	pipeline_on(&d);
+	pipeline_on(&d, 1);
 	xd_stop(&d);
 }
 
