@@ -3,7 +3,8 @@
  *
  * A secctxd runs with failmalloc.so preloaded (failmalloc.h).  A scripted
  * session (two connections, hello, acquire both ways, a handshake pair with
- * a required client certificate, encrypt and decrypt both ways, query,
+ * a required client certificate and an RSA server key, whose signing step
+ * runs in the handshake pool, encrypt and decrypt both ways, query,
  * peer certificates, shutdown, delete, free) is first run counting the
  * allocations the daemon makes during each step.  Then, for each step and
  * each N up to its count, a fresh session runs with the Nth allocation of
@@ -478,8 +479,8 @@ start(void)
 	setenv("ASAN_OPTIONS", opts, 1);
 	xd_start(&d, "failmalloc", "{\"socket\": \"@SOCK@\", "
 	    "\"threads\": 1, \"handshake_threads\": 1, \"credentials\": ["
-	    "{\"name\": \"server\", \"certificate\": \"@PKI@/server.pem\", "
-	    "\"private_key\": \"@PKI@/server.key\", \"ca_file\": "
+	    "{\"name\": \"server\", \"certificate\": \"@PKI@/server-rsa.pem\", "
+	    "\"private_key\": \"@PKI@/server-rsa.key\", \"ca_file\": "
 	    "\"@PKI@/ca.pem\", \"uids\": [@UID@]},"
 	    "{\"name\": \"client\", \"certificate\": \"@PKI@/client.pem\", "
 	    "\"private_key\": \"@PKI@/client.key\", \"ca_file\": "

@@ -3,10 +3,12 @@
  *
  * The real daemon runs in this process: a test configuration on a
  * throwaway PKI (tests/gen-pki.sh), one event loop thread (shard.c) and
- * one handshake pool thread (pool.c), as secctxd starts them.  Each input
- * is one client connection: a socketpair whose daemon end is handed to the
- * loop as a connection from this process's uid (shards_assign), exactly
- * as the listener does; the harness is the client on the other end.
+ * one handshake pool thread (pool.c), as secctxd starts them; the
+ * "server" credential has an RSA key, so its signing step goes through the
+ * pool.  Each input is one client connection: a socketpair whose daemon
+ * end is handed to the loop as a connection from this process's uid
+ * (shards_assign), exactly as the listener does; the harness is the
+ * client on the other end.
  *
  * Input: the byte stream the client sends, a sequence of frames as
  * PROTOCOL.md defines them (u32 header length, u32 payload length, both
@@ -92,8 +94,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	    "    \"contexts_per_connection\": 8, \"total_contexts\": 12 },\n"
 	    "  \"callers\": [ { \"uids\": [%lu], \"skip_validation\": true } ],\n"
 	    "  \"credentials\": [\n"
-	    "    { \"name\": \"server\", \"certificate\": \"@/server.pem\",\n"
-	    "      \"private_key\": \"@/server.key\", \"ca_file\": \"@/ca.pem\",\n"
+	    "    { \"name\": \"server\", \"certificate\": \"@/server-rsa.pem\",\n"
+	    "      \"private_key\": \"@/server-rsa.key\", \"ca_file\": \"@/ca.pem\",\n"
 	    "      \"uids\": [%lu] },\n"
 	    "    { \"name\": \"client\", \"ca_file\": \"@/ca.pem\",\n"
 	    "      \"uids\": [%lu], \"directions\": [\"outbound\"] },\n"
