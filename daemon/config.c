@@ -5,6 +5,7 @@
  */
 
 #include <grp.h>
+#include <sched.h>
 #include <limits.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -472,6 +473,19 @@ parse_callers(const json_t *list, struct config *cf, struct sc_err *err)
  * A thread count: "auto" or absent is per_cpu per online CPU; else min to
  * THREADS_MAX.
  */
+/* CPUs this process may run on (its affinity mask: cpusets, CPUAffinity=). */
+static long
+usable_cpus(void)
+{
+	cpu_set_t	set;
+	long		n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 &&
+	    (n = CPU_COUNT(&set)) > 0)
+		return (n);
+	return (sysconf(_SC_NPROCESSORS_ONLN));
+}
+
 static secctx_status
 get_threads(const json_t *root, const char *key, int min, int per_cpu,
     int *out, struct sc_err *err)
@@ -481,7 +495,7 @@ get_threads(const json_t *root, const char *key, int min, int per_cpu,
 
 	if (v == NULL || (json_is_string(v) &&
 	    strcmp(json_string_value(v), "auto") == 0)) {
-		n = sysconf(_SC_NPROCESSORS_ONLN) * per_cpu;
+		n = usable_cpus() * per_cpu;
 		*out = n < 1 ? 1 : n > THREADS_MAX ? THREADS_MAX : (int)n;
 		return (SEC_E_OK);
 	}

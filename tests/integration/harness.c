@@ -430,7 +430,7 @@ stop_daemon(void)
 	struct stat	st;
 	int		status, rc = 0;
 
-	if (harness.daemon == 0)
+	if (harness.daemon <= 0)
 		return (-1);
 	kill(harness.daemon, SIGTERM);
 	if (!wait_pid(harness.daemon, &status,
@@ -500,7 +500,7 @@ kill_leftovers(void)
 			harness_pair_close(pairs[i]);
 	}
 	for (i = 0; i < MAX_CHILDREN; i++) {
-		if (children[i].pid != 0)
+		if (children[i].pid > 0)
 			harness_child_kill(&children[i]);
 	}
 }
@@ -695,7 +695,7 @@ harness_child_kill(struct harness_child *c)
 {
 	int	status;
 
-	if (c->pid != 0) {
+	if (c->pid > 0) {
 		kill(c->pid, SIGTERM);
 		if (!wait_pid(c->pid, &status, 2000)) {
 			kill(c->pid, SIGKILL);

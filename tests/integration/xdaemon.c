@@ -134,7 +134,7 @@ xd_stop(struct xdaemon *d)
 {
 	int	status, i;
 
-	if (d->pid == 0)
+	if (d->pid <= 0)
 		return;
 	kill(d->pid, SIGTERM);
 	for (i = 0; i < harness_daemon_wait_ms(500) &&
@@ -210,7 +210,7 @@ xd_teardown(void **state)
 	int	i;
 
 	for (i = 0; i < XD_MAX; i++) {
-		if (running[i] != NULL && running[i]->pid != 0) {
+		if (running[i] != NULL && running[i]->pid > 0) {
 			kill(running[i]->pid, SIGKILL);
 			waitpid(running[i]->pid, NULL, 0);
 			running[i]->pid = 0;

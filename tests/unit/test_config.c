@@ -1,5 +1,6 @@
 /* Configuration loading: good files load, bad ones name file, key, problem. */
 
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -168,18 +169,34 @@ test_errors(void **state)
 	    "handshake_threads", "\"auto\"");
 }
 
-/* Thread counts: "auto" (loops: two per online CPU; pool: one) unless given. */
+/*
+ * Thread counts: "auto" (loops: two per CPU the process may run on; pool:
+ * one) unless given.
+ */
 static void
 test_threads(void **state)
 {
 	struct config	*cf;
 	struct sc_err	 err;
-	long		 cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t	 saved, one;
+	long		 cpus;
+	const char	*plain = "{\"credentials\": [{\"name\": \"a\", "
+	    "\"ca_file\": \"@/ca.pem\"}]}";
 
-	assert_int_equal(load(*state, "{\"credentials\": [{\"name\": \"a\", "
-	    "\"ca_file\": \"@/ca.pem\"}]}", &cf, &err), SEC_E_OK);
+	assert_int_equal(sched_getaffinity(0, sizeof(saved), &saved), 0);
+	cpus = CPU_COUNT(&saved);
+	assert_int_equal(load(*state, plain, &cf, &err), SEC_E_OK);
 	assert_int_equal(cf->threads, 2 * cpus > 256 ? 256 : 2 * cpus);
 	assert_int_equal(cf->handshake_threads, cpus > 256 ? 256 : cpus);
+	config_free(cf);
+	/* Pinned to one CPU (a cpuset, CPUAffinity=): sized for that one. */
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu() >= 0 ? sched_getcpu() : 0, &one);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	assert_int_equal(load(*state, plain, &cf, &err), SEC_E_OK);
+	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
+	assert_int_equal(cf->threads, 2);
+	assert_int_equal(cf->handshake_threads, 1);
 	config_free(cf);
 	assert_int_equal(load(*state, "{\"threads\": 3, \"handshake_threads\": "
 	    "0, \"credentials\": [{\"name\": \"a\", \"ca_file\": "
