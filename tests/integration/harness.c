@@ -36,6 +36,7 @@
 #define MAX_PAIRS	8
 
 struct harness		 harness;
+static pid_t		 harness_runner;	/* the test program */
 
 static struct harness_child	 children[MAX_CHILDREN];
 static struct harness_pair	*pairs[MAX_PAIRS];
@@ -461,6 +462,7 @@ harness_group_setup(void **state)
 	(void)state;
 	signal(SIGPIPE, SIG_IGN);
 	memset(&harness, 0, sizeof(harness));
+	harness_runner = getpid();
 	if (mkdtemp(tmpl) == NULL) {
 		perror("mkdtemp");
 		return (-1);
@@ -509,12 +511,28 @@ kill_leftovers(void)
  * After each test: kill its leftovers; if the daemon died, the test failed
  * (it is reported here) and a new daemon serves the following tests.
  */
+/*
+ * A test's forked child that fails an assertion lands in the test's
+ * teardown, not back in its own code: it leaves there, before it can
+ * touch the parent's daemons or run the following tests.
+ */
+void
+harness_child_guard(void)
+{
+	if (harness_runner != 0 && getpid() != harness_runner) {
+		fprintf(stderr, "harness: pid %ld, a test's child, failed an "
+		    "assertion; it exits\n", (long)getpid());
+		_exit(99);
+	}
+}
+
 int
 harness_test_teardown(void **state)
 {
 	int	status, died = 0;
 
 	(void)state;
+	harness_child_guard();
 	kill_leftovers();
 	if (harness.daemon != 0 &&
 	    waitpid(harness.daemon, &status, WNOHANG) == harness.daemon) {
@@ -541,6 +559,7 @@ harness_group_teardown(void **state)
 	int	rc;
 
 	(void)state;
+	harness_child_guard();
 	kill_leftovers();
 	rc = stop_daemon();
 	if (getenv("SECCTX_TEST_VERBOSE") != NULL)

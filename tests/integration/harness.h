@@ -59,6 +59,8 @@ extern struct harness harness;
 int		 harness_group_setup(void **);
 int		 harness_group_teardown(void **);
 int		 harness_test_teardown(void **);
+/* In a teardown: a forked child that failed an assertion exits here. */
+void		 harness_child_guard(void);
 
 /* The path of a PKI file, e.g. harness_pki("server.pem"); 8 rotating buffers. */
 const char	*harness_pki(const char *file);

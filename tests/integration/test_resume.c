@@ -148,6 +148,7 @@ rotating_daemon(char *sock, size_t len)
 		    "-c", conf, NULL });
 		_exit(127);
 	}
+	assert_true(pid > 0);
 	for (i = 0; i < 100 && access(sock, F_OK) != 0; i++)
 		usleep(50000);
 	assert_int_equal(access(sock, F_OK), 0);

@@ -209,6 +209,7 @@ xd_teardown(void **state)
 {
 	int	i;
 
+	harness_child_guard();
 	for (i = 0; i < XD_MAX; i++) {
 		if (running[i] != NULL && running[i]->pid > 0) {
 			kill(running[i]->pid, SIGKILL);
