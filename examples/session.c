@@ -260,6 +260,16 @@ session_recv(struct session *s, void **data, size_t *len)
 	secctx_free(m.out);
 	*data = m.data;
 	*len = m.data_len;
+	/*
+	 * An answer TLS asks for now (a KeyUpdate, the refusal of a
+	 * renegotiation): the peer may be waiting for it before it sends more.
+	 */
+	if (!SECCTX_FAILED(st) && s->out_len > 0 && session_flush(s, 1) == -1) {
+		secctx_free(m.data);
+		*data = NULL;
+		*len = 0;
+		return (-1);
+	}
 	switch (st) {
 	case SEC_E_OK:
 		/* Every whole record was read: the rest is a part of one. */

@@ -363,6 +363,79 @@ test_echo_100k(void **state)
 	harness_child_kill(srv);
 }
 
+/* openssl s_client (commands on) to secctx-server --www. */
+static struct harness_child *
+s_client_start(int port, const char *version)
+{
+	char	addr[32];
+
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+	{
+		const char *const argv[] = { "openssl", "s_client", "-msg",
+		    version, "-connect", addr, "-servername", "localhost",
+		    "-CAfile", harness_pki("ca.pem"), "-verify_return_error",
+		    NULL };
+
+		return (harness_spawn(argv));
+	}
+}
+
+/*
+ * A TLS 1.2 client asks to renegotiate before its request: the server,
+ * with nothing to write, refuses at once (the no_renegotiation warning
+ * the daemon made, sent as soon as secctx_decrypt hands it out).
+ */
+static void
+test_www_renegotiation_refused(void **state)
+{
+	const char *const	 args[] = { "--www", NULL };
+	struct harness_child	*srv, *cli;
+	int			 port;
+
+	(void)state;
+	srv = server_start(&port, args);
+	cli = s_client_start(port, "-tls1_2");
+	harness_child_wait_output(cli, "Verify return code: 0 (ok)", 5000);
+	harness_child_write(cli, "R\n");
+	harness_child_wait_output(cli, "RENEGOTIATING", 2000);
+	harness_child_wait_output(cli, "warning no_renegotiation", 2000);
+	harness_child_kill(cli);
+	harness_child_kill(srv);
+}
+
+/*
+ * A TLS 1.3 client updates its keys and asks for ours before its request:
+ * the server's KeyUpdate arrives at once, and the request is answered
+ * under the new keys.
+ */
+static void
+test_www_key_update(void **state)
+{
+	const char *const	 args[] = { "--www", NULL };
+	const char		*theirs = "<<< TLS 1.3, Handshake "
+				    "[length 0005], KeyUpdate";
+	struct harness_child	*srv, *cli;
+	char			*out, *p;
+	int			 port;
+
+	(void)state;
+	srv = server_start(&port, args);
+	cli = s_client_start(port, "-tls1_3");
+	harness_child_wait_output(cli, "Verify return code: 0 (ok)", 5000);
+	harness_child_write(cli, "K\n");
+	harness_child_wait_output(cli, ">>> TLS 1.3, Handshake [length 0005], "
+	    "KeyUpdate", 2000);
+	harness_child_wait_output(cli, theirs, 2000);
+	harness_child_write(cli, "GET / HTTP/1.0\r\n\r\n");
+	harness_child_wait_output(cli, "\nprotocol: TLSv1.3\n", 2000);
+	out = harness_child_output(cli);
+	assert_non_null(p = strstr(out, theirs));
+	assert_true(p < strstr(out, "\nprotocol: TLSv1.3\n"));
+	free(out);
+	harness_child_kill(cli);
+	harness_child_kill(srv);
+}
+
 /*
  * 20 clients at once, each with its own bytes, each holding its
  * connection open for a second after its input: all 20 are served at the
@@ -514,6 +587,8 @@ main(void)
 		harness_test(test_client_quiet_tls12),
 		harness_test(test_echo_100k),
 		harness_test(test_echo_concurrent),
+		harness_test(test_www_renegotiation_refused),
+		harness_test(test_www_key_update),
 		harness_test(test_errors),
 		harness_test(test_sspi_webclient),
 	};
