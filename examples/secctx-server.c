@@ -247,6 +247,10 @@ www_read_request(struct peer *p, struct session *s, char *req, size_t size)
 			peer_log(p, "%s", s->err);
 			return (-1);
 		}
+		if (len == 0) {	/* post-handshake messages, a partial record */
+			free(data);
+			continue;
+		}
 		if (have + len >= size || memchr(data, '\0', len) != NULL) {
 			free(data);
 			peer_log(p, "the request is too long or not text");
