@@ -26,7 +26,7 @@ static const char *const config_keys[] = {
 static const char *const cred_keys[] = {
 	"name", "certificate", "private_key", "ca_file", "system_trust",
 	"uids", "gids", "executables", "directions", "allow_insecure_key_file",
-	NULL
+	"ciphers", "ciphersuites", "groups", "signature_algorithms", NULL
 };
 static const char *const limit_keys[] = {
 	"max_header", "max_payload", "contexts_per_connection",
@@ -259,7 +259,13 @@ parse_cred(const json_t *obj, size_t idx, struct cred **credp,
 	    err) != SEC_E_OK ||
 	    get_string(obj, "private_key", where, &src.private_key,
 	    err) != SEC_E_OK ||
-	    get_string(obj, "ca_file", where, &src.ca_file, err) != SEC_E_OK)
+	    get_string(obj, "ca_file", where, &src.ca_file, err) != SEC_E_OK ||
+	    get_string(obj, "ciphers", where, &src.ciphers, err) != SEC_E_OK ||
+	    get_string(obj, "ciphersuites", where, &src.ciphersuites,
+	    err) != SEC_E_OK ||
+	    get_string(obj, "groups", where, &src.groups, err) != SEC_E_OK ||
+	    get_string(obj, "signature_algorithms", where,
+	    &src.signature_algorithms, err) != SEC_E_OK)
 		return (err->status);
 	if ((src.certificate == NULL) != (src.private_key == NULL))
 		return (sc_seterr(err, SEC_E_INVALID_PARAMETER, "%s"

@@ -225,7 +225,8 @@ cred_build(struct cred *c, const struct cred_source *src, struct sc_err *err)
 			goto nomem;
 		if (ctx_use_identity(c->server_ctx, leaf, chain, key, src,
 		    err) != SEC_E_OK ||
-		    ctx_use_trust(c->server_ctx, src, 1, err) != SEC_E_OK)
+		    ctx_use_trust(c->server_ctx, src, 1, err) != SEC_E_OK ||
+		    tls_policy_apply(c->server_ctx, src, err) != SEC_E_OK)
 			goto out;
 		SSL_CTX_set_session_id_context(c->server_ctx,
 		    (const unsigned char *)c->name, strlen(c->name));
@@ -236,7 +237,8 @@ cred_build(struct cred *c, const struct cred_source *src, struct sc_err *err)
 		if (key != NULL && ctx_use_identity(c->client_ctx, leaf, chain,
 		    key, src, err) != SEC_E_OK)
 			goto out;
-		if (ctx_use_trust(c->client_ctx, src, 0, err) != SEC_E_OK)
+		if (ctx_use_trust(c->client_ctx, src, 0, err) != SEC_E_OK ||
+		    tls_policy_apply(c->client_ctx, src, err) != SEC_E_OK)
 			goto out;
 	}
 	sc_clearerr(err);

@@ -68,12 +68,19 @@ struct cred_source {
 	const char	*ca_file;
 	int		 system_trust;
 	int		 allow_insecure_key_file; /* skip the key file checks */
+	const char	*ciphers;	/* TLS 1.2 cipher string; NULL: default */
+	const char	*ciphersuites;	/* TLS 1.3 suites */
+	const char	*groups;	/* key exchange groups */
+	const char	*signature_algorithms;
 };
 
 secctx_status	 cred_load(const struct cred_source *, struct cred **,
 		    struct sc_err *);
 struct cred	*cred_ref(struct cred *);
 void		 cred_unref(struct cred *);
+/* tls-policy.c */
+secctx_status	 tls_policy_apply(SSL_CTX *, const struct cred_source *,
+		    struct sc_err *);
 secctx_status	 cred_check_direction(const struct cred *, enum direction,
 		    struct sc_err *);
 

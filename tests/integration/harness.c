@@ -257,17 +257,19 @@ make_pki(void)
 	return (0);
 }
 
+/* One credential; extra: more keys ("\"k\": v, "), or NULL. */
 static void
 write_cred(FILE *f, const char *name, const char *cert, const char *ca,
-    const char *uids, int last)
+    const char *uids, const char *extra, int last)
 {
 	fprintf(f, "    {\"name\": \"%s\", ", name);
 	if (cert != NULL)
 		fprintf(f, "\"certificate\": \"%s/%s.pem\", "
 		    "\"private_key\": \"%s/%s.key\", ", harness.pki, cert,
 		    harness.pki, cert);
-	fprintf(f, "\"ca_file\": \"%s/%s\", \"uids\": [%s]}%s\n",
-	    harness.pki, ca, uids, last ? "" : ",");
+	fprintf(f, "%s\"ca_file\": \"%s/%s\", \"uids\": [%s]}%s\n",
+	    extra != NULL ? extra : "", harness.pki, ca, uids,
+	    last ? "" : ",");
 }
 
 /*
@@ -289,15 +291,19 @@ write_config(void)
 		return (-1);
 	fprintf(f, "{\n  \"socket\": \"%s\",\n  \"socket_mode\": \"0666\",\n"
 	    "  \"credentials\": [\n", harness.socket);
-	write_cred(f, "server", "server", "ca.pem", uid, 0);
-	write_cred(f, "client", "client", "ca.pem", uid, 0);
-	write_cred(f, "client-nocert", NULL, "ca.pem", uid, 0);
-	write_cred(f, "rsa-server", "server-rsa", "ca.pem", uid, 0);
-	write_cred(f, "expired-server", "expired", "ca.pem", uid, 0);
-	write_cred(f, "other-server", "other-server", "other-ca.pem", uid, 0);
-	write_cred(f, "shared-client", NULL, "ca.pem", both, 0);
-	write_cred(f, "shared-server", "server", "ca.pem", both, 0);
-	write_cred(f, "forbidden", "server", "ca.pem", other, 1);
+	write_cred(f, "server", "server", "ca.pem", uid, NULL, 0);
+	write_cred(f, "client", "client", "ca.pem", uid, NULL, 0);
+	write_cred(f, "client-nocert", NULL, "ca.pem", uid, NULL, 0);
+	write_cred(f, "rsa-server", "server-rsa", "ca.pem", uid, NULL, 0);
+	write_cred(f, "expired-server", "expired", "ca.pem", uid, NULL, 0);
+	write_cred(f, "other-server", "other-server", "other-ca.pem", uid, NULL,
+	    0);
+	write_cred(f, "shared-client", NULL, "ca.pem", both, NULL, 0);
+	write_cred(f, "shared-server", "server", "ca.pem", both, NULL, 0);
+	write_cred(f, "strict-server", "server", "ca.pem", uid, STRICT_SERVER,
+	    0);
+	write_cred(f, "strict-client", NULL, "ca.pem", uid, STRICT_CLIENT, 0);
+	write_cred(f, "forbidden", "server", "ca.pem", other, NULL, 1);
 	fprintf(f, "  ]\n}\n");
 	return (fclose(f) == 0 ? 0 : -1);
 }

@@ -29,6 +29,15 @@
 /* The second user of tests that need one (nobody); they run as root. */
 #define HARNESS_OTHER_UID	65534
 
+/* The algorithm policies of the strict-server and strict-client credentials. */
+#define STRICT_SERVER	"\"ciphersuites\": \"TLS_CHACHA20_POLY1305_SHA256\", " \
+	"\"ciphers\": \"ECDHE-ECDSA-CHACHA20-POLY1305\", " \
+	"\"groups\": \"P-384:P-256\", "
+#define STRICT_CLIENT	"\"ciphersuites\": \"TLS_AES_128_GCM_SHA256\", " \
+	"\"ciphers\": \"ECDHE-ECDSA-AES128-GCM-SHA256:" \
+	"ECDHE-RSA-AES128-GCM-SHA256\", \"groups\": \"P-384:P-256\", " \
+	"\"signature_algorithms\": \"ECDSA+SHA256:ECDSA+SHA384\", "
+
 /* How long any single wait (read, accept, child exit) may take. */
 #define HARNESS_TIMEOUT_MS	10000
 

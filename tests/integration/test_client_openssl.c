@@ -17,8 +17,12 @@
  * handshake as a client with the "client-nocert" credential and the given
  * options.
  */
-static void
-connect_to_s_server_with(const char *cert, const char *key,
+/*
+ * The same with the credential cred_name; its status.  On success info
+ * holds what was negotiated; on failure hs->error says why.
+ */
+static secctx_status
+handshake_as(const char *cred_name, const char *cert, const char *key,
     const char *const extra[], const struct secctx_options *opt,
     struct harness_hs *hs, struct secctx_info *info)
 {
@@ -27,22 +31,36 @@ connect_to_s_server_with(const char *cert, const char *key,
 	};
 	secctx_conn		*conn;
 	secctx_cred		*cred;
+	secctx_status		 st;
 	int			 port, fd, i;
 
 	for (i = 0; extra[i] != NULL && i < 4; i++)
 		args[4 + i] = extra[i];
 	harness_s_server(&port, args);
 	conn = harness_connect();
-	cred = harness_cred(conn, "client-nocert", SECCTX_OUTBOUND);
+	cred = harness_cred(conn, cred_name, SECCTX_OUTBOUND);
 	fd = harness_tcp_connect(port);
 	memset(hs, 0, sizeof(*hs));
-	assert_status(harness_handshake(fd, cred, 0, opt, hs), SEC_E_OK);
-	assert_false(hs->eof);
-	harness_info(hs->ctx, info);
+	memset(info, 0, sizeof(*info));
+	st = harness_handshake(fd, cred, 0, opt, hs);
+	if (st == SEC_E_OK) {
+		assert_false(hs->eof);
+		harness_info(hs->ctx, info);
+	}
 	harness_hs_free(hs);
 	assert_status(secctx_cred_free(cred), SEC_E_OK);
 	close(fd);
 	secctx_disconnect(conn);
+	return (st);
+}
+
+static void
+connect_to_s_server_with(const char *cert, const char *key,
+    const char *const extra[], const struct secctx_options *opt,
+    struct harness_hs *hs, struct secctx_info *info)
+{
+	assert_status(handshake_as("client-nocert", cert, key, extra, opt, hs,
+	    info), SEC_E_OK);
 }
 
 /* The same with a version option (-tls1_2, -tls1_3) only. */
@@ -301,6 +319,56 @@ test_tls13_client_cert(void **state)
 	client_cert_to_s_server("-tls1_3", "TLSv1.3");
 }
 
+/*
+ * A credential's algorithm policy decides what the client offers: s_server
+ * takes the one TLS 1.3 suite and TLS 1.2 cipher allowed, and the first
+ * group (P-384).
+ */
+static void
+test_policy_offers(void **state)
+{
+	const char *const	tls13[] = { "-tls1_3", NULL };
+	const char *const	tls12[] = { "-tls1_2", NULL };
+	struct secctx_options	opt = { .target = "localhost" };
+	struct secctx_info	info;
+	struct harness_hs	hs;
+
+	(void)state;
+	assert_status(handshake_as("strict-client", "server.pem", "server.key",
+	    tls13, &opt, &hs, &info), SEC_E_OK);
+	assert_string_equal(info.cipher, "TLS_AES_128_GCM_SHA256");
+	assert_string_equal(info.group, "secp384r1");
+	assert_string_equal(info.signature, "ecdsa_secp256r1_sha256");
+	assert_status(handshake_as("strict-client", "server.pem", "server.key",
+	    tls12, &opt, &hs, &info), SEC_E_OK);
+	assert_string_equal(info.cipher, "ECDHE-ECDSA-AES128-GCM-SHA256");
+	assert_string_equal(info.group, "secp384r1");
+}
+
+/*
+ * The policy allows ECDSA signatures only: a server with an RSA key cannot
+ * sign for this client (the default credential accepts it).
+ */
+static void
+test_policy_refuses_rsa_server(void **state)
+{
+	const char *const	tls13[] = { "-tls1_3", NULL };
+	struct secctx_options	opt = { .target = "localhost" };
+	struct secctx_info	info;
+	struct harness_hs	hs;
+	secctx_status		st;
+
+	(void)state;
+	st = handshake_as("strict-client", "server-rsa.pem", "server-rsa.key",
+	    tls13, &opt, &hs, &info);
+	print_message("    strict-client to an RSA server: %s (\"%s\")\n",
+	    harness_status_name(st), hs.error);
+	assert_true(SECCTX_FAILED(st));
+	assert_true(strlen(hs.error) > 0);
+	assert_status(handshake_as("client-nocert", "server-rsa.pem",
+	    "server-rsa.key", tls13, &opt, &hs, &info), SEC_E_OK);
+}
+
 int
 main(void)
 {
@@ -316,6 +384,8 @@ main(void)
 		harness_test(test_no_sni_for_ip_address),
 		harness_test(test_tls12_client_cert),
 		harness_test(test_tls13_client_cert),
+		harness_test(test_policy_offers),
+		harness_test(test_policy_refuses_rsa_server),
 	};
 
 	return (harness_run("client_openssl", tests));

@@ -24,13 +24,14 @@ struct served {
 
 /*
  * Start s_client with the version and extra arguments, accept it, and run
- * the server side with the "server" credential and the given client
+ * the server side with the credential cred_name and the given client
  * certificate request.  On success wait for s_client to print its verify
  * result, then close its stdin so that it ends the connection and exits.
  */
 static secctx_status
-serve(const char *version, const char *const extra[],
-    enum secctx_client_cert client_cert, struct served *sv)
+serve_as(const char *cred_name, const char *version,
+    const char *const extra[], enum secctx_client_cert client_cert,
+    struct served *sv)
 {
 	struct secctx_options	 opt = { .client_cert = client_cert };
 	secctx_conn		*conn;
@@ -42,7 +43,7 @@ serve(const char *version, const char *const extra[],
 	sv->s_client = harness_s_client(port, version, extra);
 
 	conn = harness_connect();
-	cred = harness_cred(conn, "server", SECCTX_INBOUND);
+	cred = harness_cred(conn, cred_name, SECCTX_INBOUND);
 	fd = harness_tcp_accept(lfd, HARNESS_TIMEOUT_MS);
 	close(lfd);
 	harness_handshake(fd, cred, 1, &opt, &sv->hs);
@@ -61,6 +62,14 @@ serve(const char *version, const char *const extra[],
 	assert_status(secctx_cred_free(cred), SEC_E_OK);
 	secctx_disconnect(conn);
 	return (sv->hs.status);
+}
+
+/* The same with the "server" credential. */
+static secctx_status
+serve(const char *version, const char *const extra[],
+    enum secctx_client_cert client_cert, struct served *sv)
+{
+	return (serve_as("server", version, extra, client_cert, sv));
 }
 
 static void
@@ -242,6 +251,67 @@ test_client_cert_untrusted(void **state)
 	served_free(&sv);
 }
 
+/*
+ * A credential's algorithm policy decides what a default s_client gets:
+ * the one TLS 1.3 suite allowed, and P-384 after a HelloRetryRequest (its
+ * key share was X25519, which the policy leaves out); the one TLS 1.2
+ * cipher.
+ */
+static void
+test_policy_chooses(void **state)
+{
+	struct served	sv;
+
+	(void)state;
+	assert_status(serve_as("strict-server", "-tls1_3", NULL,
+	    SECCTX_CLIENT_CERT_NONE, &sv), SEC_E_OK);
+	assert_string_equal(sv.info.cipher, "TLS_CHACHA20_POLY1305_SHA256");
+	assert_string_equal(sv.info.group, "secp384r1");
+	assert_s_client_ok(&sv, "TLSv1.3");
+	assert_contains(sv.output, "TLS_CHACHA20_POLY1305_SHA256");
+	served_free(&sv);
+	assert_status(serve_as("strict-server", "-tls1_2", NULL,
+	    SECCTX_CLIENT_CERT_NONE, &sv), SEC_E_OK);
+	assert_string_equal(sv.info.cipher, "ECDHE-ECDSA-CHACHA20-POLY1305");
+	assert_s_client_ok(&sv, "TLSv1.2");
+	assert_contains(sv.output, "Cipher    : ECDHE-ECDSA-CHACHA20-POLY1305");
+	served_free(&sv);
+}
+
+/* A client offering only what the policy leaves out is refused. */
+static void
+test_policy_refuses(void **state)
+{
+	const char *const	suites[] = { "-ciphersuites",
+				    "TLS_AES_256_GCM_SHA384", NULL };
+	const char *const	ciphers[] = { "-cipher",
+				    "ECDHE-ECDSA-AES256-GCM-SHA384", NULL };
+	const char *const	groups[] = { "-groups", "X25519", NULL };
+	const char *const	*which[] = { suites, ciphers, groups };
+	const char		*versions[] = { "-tls1_3", "-tls1_2",
+				    "-tls1_3" };
+	struct served		 sv;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		assert_true(SECCTX_FAILED(serve_as("strict-server", versions[i],
+		    which[i], SECCTX_CLIENT_CERT_NONE, &sv)));
+		print_message("    %s %s: %s\n", which[i][0], which[i][1],
+		    sv.hs.error);
+		assert_true(strlen(sv.hs.error) > 0);
+		assert_true(sv.hs.alert_len > 0);
+		assert_contains(sv.output, "alert handshake failure");
+		served_free(&sv);
+	}
+	/* The same clients are served by the default credential. */
+	for (i = 0; i < 3; i++) {
+		assert_status(serve(versions[i], which[i],
+		    SECCTX_CLIENT_CERT_NONE, &sv), SEC_E_OK);
+		served_free(&sv);
+	}
+}
+
 int
 main(void)
 {
@@ -255,6 +325,8 @@ main(void)
 		harness_test(test_tls12_client_cert_missing),
 		harness_test(test_tls13_client_cert_missing),
 		harness_test(test_client_cert_untrusted),
+		harness_test(test_policy_chooses),
+		harness_test(test_policy_refuses),
 	};
 
 	return (harness_run("server_openssl", tests));

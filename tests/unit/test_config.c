@@ -169,6 +169,102 @@ test_errors(void **state)
 	    "handshake_threads", "\"auto\"");
 }
 
+/* A credential of text's policy keys: its server and client contexts. */
+static struct config *
+load_policy(struct fixture *f, const char *keys)
+{
+	struct config	*cf;
+	struct sc_err	 err;
+	char		 text[1024];
+
+	snprintf(text, sizeof(text), "{\"credentials\": [{\"name\": \"p\", "
+	    "\"certificate\": \"@/server.pem\", \"private_key\": "
+	    "\"@/server.key\", \"ca_file\": \"@/ca.pem\", %s}]}", keys);
+	if (load(f, text, &cf, &err) != SEC_E_OK)
+		fail_msg("%s: %s", keys, err.msg);
+	return (cf);
+}
+
+/* Names of ctx's ciphers, each followed by ':'. */
+static void
+cipher_names(SSL_CTX *ctx, char *out, size_t len)
+{
+	STACK_OF(SSL_CIPHER)	*sk = SSL_CTX_get_ciphers(ctx);
+	int			 i;
+
+	*out = '\0';
+	for (i = 0; i < sk_SSL_CIPHER_num(sk); i++) {
+		strncat(out, SSL_CIPHER_get_name(sk_SSL_CIPHER_value(sk, i)),
+		    len - strlen(out) - 1);
+		strncat(out, ":", len - strlen(out) - 1);
+	}
+}
+
+/*
+ * The algorithm policy reaches both of a credential's contexts; a name
+ * OpenSSL does not know, or a string that leaves nothing, is an error
+ * naming the key.
+ */
+static void
+test_tls_policy(void **state)
+{
+	struct fixture	*f = *state;
+	struct config	*cf;
+	struct cred	*c;
+	char		 names[2048];
+
+	cf = load_policy(f, "\"ciphersuites\": "
+	    "\"TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256\", "
+	    "\"ciphers\": \"ECDHE-ECDSA-AES256-GCM-SHA384\", "
+	    "\"groups\": \"P-384:X25519\", "
+	    "\"signature_algorithms\": \"ECDSA+SHA256:ed25519\"");
+	c = config_find_cred(cf, "p");
+	cipher_names(c->server_ctx, names, sizeof(names));
+	assert_string_equal(names, "TLS_CHACHA20_POLY1305_SHA256:"
+	    "TLS_AES_128_GCM_SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:");
+	cipher_names(c->client_ctx, names, sizeof(names));
+	assert_string_equal(names, "TLS_CHACHA20_POLY1305_SHA256:"
+	    "TLS_AES_128_GCM_SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:");
+	config_free(cf);
+	/* Without the keys: OpenSSL's defaults (more than the above). */
+	cf = load_policy(f, "\"uids\": [0]");
+	cipher_names(config_find_cred(cf, "p")->server_ctx, names,
+	    sizeof(names));
+	assert_non_null(strstr(names, "TLS_AES_256_GCM_SHA384:"));
+	assert_non_null(strstr(names, "ECDHE-ECDSA-AES128-GCM-SHA256:"));
+	config_free(cf);
+
+	expect_error(f, "{\"credentials\": [{\"name\": \"a\", "
+	    "\"ca_file\": \"@/ca.pem\", \"ciphersuites\": "
+	    "\"TLS_AES_128_GCM_SHA256:TLS_AES_512\"}]}", "credentials[0] \"a\"",
+	    "ciphersuites: \"TLS_AES_512\" is not a TLS 1.3 cipher suite");
+	expect_error(f, "{\"credentials\": [{\"name\": \"a\", "
+	    "\"ca_file\": \"@/ca.pem\", \"ciphersuites\": "
+	    "\"ECDHE-ECDSA-AES128-GCM-SHA256\"}]}", "ciphersuites",
+	    "not a TLS 1.3 cipher suite");
+	expect_error(f, "{\"credentials\": [{\"name\": \"a\", "
+	    "\"ca_file\": \"@/ca.pem\", \"ciphersuites\": "
+	    "\"TLS_AES_128_GCM_SHA256::\"}]}", "ciphersuites",
+	    "separated by ':'");
+	expect_error(f, "{\"credentials\": [{\"name\": \"a\", "
+	    "\"ca_file\": \"@/ca.pem\", \"ciphers\": \"RC5-NOPE\"}]}",
+	    "ciphers: \"RC5-NOPE\"", "no cipher match");
+	expect_error(f, "{\"credentials\": [{\"name\": \"a\", "
+	    "\"ca_file\": \"@/ca.pem\", \"groups\": \"P-384:P-999\"}]}",
+	    "groups: \"P-384:P-999\"", NULL);
+	expect_error(f, "{\"credentials\": [{\"name\": \"a\", "
+	    "\"ca_file\": \"@/ca.pem\", \"signature_algorithms\": "
+	    "\"ECDSA+MD4\"}]}", "signature_algorithms: \"ECDSA+MD4\"", NULL);
+	expect_error(f, "{\"credentials\": [{\"name\": \"a\", "
+	    "\"ca_file\": \"@/ca.pem\", \"groups\": 25}]}", "groups",
+	    "non-empty string");
+	/* Refused for the server context too (the credential has a key). */
+	expect_error(f, "{\"credentials\": [{\"name\": \"a\", "
+	    "\"certificate\": \"@/server.pem\", \"private_key\": "
+	    "\"@/server.key\", \"ciphers\": \"NULL-NOPE\"}]}",
+	    "credentials[0] \"a\"", "ciphers");
+}
+
 /*
  * Thread counts: "auto" (loops: two per CPU the process may run on; pool:
  * one) unless given.
@@ -359,6 +455,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_key_file_checks),
 		cmocka_unit_test(test_policy_keys),
+		cmocka_unit_test(test_tls_policy),
 		cmocka_unit_test(test_threads),
 	};
 
