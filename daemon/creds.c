@@ -19,7 +19,8 @@
 
 #define KEY_FILE_MAX	(256 * 1024)
 
-static const char *
+/* The reason of OpenSSL's last error, for a message; clears the queue. */
+const char *
 ssl_reason(void)
 {
 	unsigned long	e = ERR_peek_last_error();

@@ -74,6 +74,7 @@ struct cred_source {
 	const char	*signature_algorithms;
 };
 
+const char	*ssl_reason(void);
 secctx_status	 cred_load(const struct cred_source *, struct cred **,
 		    struct sc_err *);
 struct cred	*cred_ref(struct cred *);

@@ -13,16 +13,6 @@
 
 #include "secctxd.h"
 
-static const char *
-policy_reason(void)
-{
-	unsigned long	e = ERR_peek_last_error();
-	const char	*r = ERR_reason_error_string(e);
-
-	ERR_clear_error();
-	return (r != NULL ? r : "unknown OpenSSL error");
-}
-
 /* Whether ctx's cipher list, set to one TLS 1.3 suite, holds that suite. */
 static int
 suite_known(SSL_CTX *ctx, const char *name)
@@ -70,7 +60,7 @@ policy_suites(SSL_CTX *ctx, const char *list, struct sc_err *err)
 	} while (p != NULL);
 	if (SSL_CTX_set_ciphersuites(ctx, list) != 1)
 		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
-		    "ciphersuites: \"%s\": %s", list, policy_reason()));
+		    "ciphersuites: \"%s\": %s", list, ssl_reason()));
 	return (SEC_E_OK);
 }
 
@@ -86,15 +76,15 @@ tls_policy_apply(SSL_CTX *ctx, const struct cred_source *src,
 	if (src->ciphers != NULL &&
 	    SSL_CTX_set_cipher_list(ctx, src->ciphers) != 1)
 		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
-		    "ciphers: \"%s\": %s", src->ciphers, policy_reason()));
+		    "ciphers: \"%s\": %s", src->ciphers, ssl_reason()));
 	if (src->groups != NULL &&
 	    SSL_CTX_set1_groups_list(ctx, src->groups) != 1)
 		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
-		    "groups: \"%s\": %s", src->groups, policy_reason()));
+		    "groups: \"%s\": %s", src->groups, ssl_reason()));
 	if (src->signature_algorithms != NULL &&
 	    SSL_CTX_set1_sigalgs_list(ctx, src->signature_algorithms) != 1)
 		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
 		    "signature_algorithms: \"%s\": %s",
-		    src->signature_algorithms, policy_reason()));
+		    src->signature_algorithms, ssl_reason()));
 	return (SEC_E_OK);
 }

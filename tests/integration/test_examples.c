@@ -363,12 +363,19 @@ test_echo_100k(void **state)
 	harness_child_kill(srv);
 }
 
-/* openssl s_client (commands on) to secctx-server --www. */
+/*
+ * secctx-server --www, and openssl s_client (commands on) connected to it
+ * with the version option, past its certificate check.
+ */
 static struct harness_child *
-s_client_start(int port, const char *version)
+www_s_client(const char *version, struct harness_child **srv)
 {
-	char	addr[32];
+	const char *const	 args[] = { "--www", NULL };
+	struct harness_child	*cli;
+	char			 addr[32];
+	int			 port;
 
+	*srv = server_start(&port, args);
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
 	{
 		const char *const argv[] = { "openssl", "s_client", "-msg",
@@ -376,8 +383,10 @@ s_client_start(int port, const char *version)
 		    "-CAfile", harness_pki("ca.pem"), "-verify_return_error",
 		    NULL };
 
-		return (harness_spawn(argv));
+		cli = harness_spawn(argv);
 	}
+	harness_child_wait_output(cli, "Verify return code: 0 (ok)", 5000);
+	return (cli);
 }
 
 /*
@@ -388,14 +397,10 @@ s_client_start(int port, const char *version)
 static void
 test_www_renegotiation_refused(void **state)
 {
-	const char *const	 args[] = { "--www", NULL };
 	struct harness_child	*srv, *cli;
-	int			 port;
 
 	(void)state;
-	srv = server_start(&port, args);
-	cli = s_client_start(port, "-tls1_2");
-	harness_child_wait_output(cli, "Verify return code: 0 (ok)", 5000);
+	cli = www_s_client("-tls1_2", &srv);
 	harness_child_write(cli, "R\n");
 	harness_child_wait_output(cli, "RENEGOTIATING", 2000);
 	harness_child_wait_output(cli, "warning no_renegotiation", 2000);
@@ -411,17 +416,13 @@ test_www_renegotiation_refused(void **state)
 static void
 test_www_key_update(void **state)
 {
-	const char *const	 args[] = { "--www", NULL };
 	const char		*theirs = "<<< TLS 1.3, Handshake "
 				    "[length 0005], KeyUpdate";
 	struct harness_child	*srv, *cli;
 	char			*out, *p;
-	int			 port;
 
 	(void)state;
-	srv = server_start(&port, args);
-	cli = s_client_start(port, "-tls1_3");
-	harness_child_wait_output(cli, "Verify return code: 0 (ok)", 5000);
+	cli = www_s_client("-tls1_3", &srv);
 	harness_child_write(cli, "K\n");
 	harness_child_wait_output(cli, ">>> TLS 1.3, Handshake [length 0005], "
 	    "KeyUpdate", 2000);
