@@ -2,18 +2,14 @@
  * The allocator of jansson and libevent in the daemon: malloc, with a
  * small reserve of blocks for when malloc fails.
  *
- * Both libraries ignore some allocation failures and go on with broken
- * state (found by tests/fault/test_failmalloc.c):
- *  - jansson 2.14's lexer ignores a failure to grow its token buffer
- *    (lex_save() drops the byte) and then decodes the string token up to a
- *    closing quote that may be the byte it dropped, writing past the end
- *    of the copy it allocated: a heap overflow while a request header is
- *    parsed;
- *  - libevent 2.1's bufferevent_socket_new() ignores a failure to register
- *    its output callback (the connection never writes), and
- *    bufferevent_setwatermark() then dereferences the watermark callback
- *    it failed to allocate (a crash in conn_accept()).
- * So these libraries never see a failure the reserve can cover.  The reserve's
+ * jansson 2.14 ignores some allocation failures and goes on with broken
+ * state (found by tests/fault/test_failmalloc.c): its lexer ignores a
+ * failure to grow its token buffer (lex_save() drops the byte) and then
+ * decodes the string token up to a closing quote that may be the byte it
+ * dropped, writing past the end of the copy it allocated: a heap overflow
+ * while a request header is parsed.  libevent's allocations (events, the
+ * output evbuffers) take the same path, so that neither library sees a
+ * failure the reserve can cover.  The reserve's
  * blocks come from malloc at start (so free() releases them wherever they
  * end up); a block handed out is replaced at the next allocation that
  * succeeds.  Under lasting memory exhaustion the reserve runs out and
