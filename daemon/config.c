@@ -24,7 +24,8 @@ static const char *const config_keys[] = {
 	"handshake_threads", "credentials", "limits", "callers", NULL
 };
 static const char *const cred_keys[] = {
-	"name", "certificate", "private_key", "ca_file", "system_trust",
+	"name", "certificate", "private_key", "ca_file", "crl_file",
+	"system_trust",
 	"uids", "gids", "executables", "directions", "allow_insecure_key_file",
 	"ciphers", "ciphersuites", "groups", "signature_algorithms", NULL
 };
@@ -260,6 +261,7 @@ parse_cred(const json_t *obj, size_t idx, struct cred **credp,
 	    get_string(obj, "private_key", where, &src.private_key,
 	    err) != SEC_E_OK ||
 	    get_string(obj, "ca_file", where, &src.ca_file, err) != SEC_E_OK ||
+	    get_string(obj, "crl_file", where, &src.crl_file, err) != SEC_E_OK ||
 	    get_string(obj, "ciphers", where, &src.ciphers, err) != SEC_E_OK ||
 	    get_string(obj, "ciphersuites", where, &src.ciphersuites,
 	    err) != SEC_E_OK ||
@@ -278,6 +280,9 @@ parse_cred(const json_t *obj, size_t idx, struct cred **credp,
 	    parse_directions(json_object_get(obj, "directions"), where,
 	    &directions, err) != SEC_E_OK)
 		return (err->status);
+	if (src.crl_file != NULL && src.ca_file == NULL && !src.system_trust)
+		return (sc_seterr(err, SEC_E_INVALID_PARAMETER, "%scrl_file "
+		    "needs trust anchors (ca_file or system_trust)", where));
 	if (parse_ids(json_object_get(obj, "uids"), 0, where, &uids, &nuids,
 	    err) != SEC_E_OK ||
 	    parse_ids(json_object_get(obj, "gids"), 1, where, &gids, &ngids,

@@ -182,6 +182,43 @@ ctx_use_identity(SSL_CTX *ctx, X509 *leaf, STACK_OF(X509) *chain,
 	return (SEC_E_OK);
 }
 
+/*
+ * The CRLs of crl_file into ctx's store, and the check of the peer's own
+ * certificate against its issuer's CRL, which must be there and current.
+ */
+static secctx_status
+ctx_use_crls(SSL_CTX *ctx, const char *path, struct sc_err *err)
+{
+	X509_STORE	*store = SSL_CTX_get_cert_store(ctx);
+	X509_CRL	*crl;
+	BIO		*bio;
+	int		 n = 0, ok = 1;
+
+	ERR_clear_error();
+	if ((bio = BIO_new_file(path, "r")) == NULL)
+		return (sc_seterr(err, SEC_E_NO_CREDENTIALS, "crl_file: %s: %s",
+		    path, ssl_reason()));
+	while (ok && (crl = PEM_read_bio_X509_CRL(bio, NULL, NULL,
+	    NULL)) != NULL) {
+		ok = X509_STORE_add_crl(store, crl) == 1;
+		X509_CRL_free(crl);
+		n++;
+	}
+	BIO_free(bio);
+	if (!ok)
+		return (sc_seterr(err, SEC_E_NO_CREDENTIALS, "crl_file: %s: %s",
+		    path, ssl_reason()));
+	/* The end of the file, or something that is not a CRL. */
+	if (ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE ||
+	    n == 0)
+		return (sc_seterr(err, SEC_E_NO_CREDENTIALS, "crl_file: %s: "
+		    "%s", path, n == 0 ? "no PEM CRL" : ssl_reason()));
+	ERR_clear_error();
+	X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx),
+	    X509_V_FLAG_CRL_CHECK);
+	return (SEC_E_OK);
+}
+
 static secctx_status
 ctx_use_trust(SSL_CTX *ctx, const struct cred_source *src, int server,
     struct sc_err *err)
@@ -205,6 +242,8 @@ ctx_use_trust(SSL_CTX *ctx, const struct cred_source *src, int server,
 	if (src->system_trust && SSL_CTX_set_default_verify_paths(ctx) != 1)
 		return (sc_seterr(err, SEC_E_NO_CREDENTIALS,
 		    "system_trust: %s", ssl_reason()));
+	if (src->crl_file != NULL)
+		return (ctx_use_crls(ctx, src->crl_file, err));
 	return (SEC_E_OK);
 }
 

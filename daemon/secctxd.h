@@ -66,6 +66,7 @@ struct cred_source {
 	const char	*certificate;
 	const char	*private_key;
 	const char	*ca_file;
+	const char	*crl_file;	/* CRLs checked for the peer's leaf */
 	int		 system_trust;
 	int		 allow_insecure_key_file; /* skip the key file checks */
 	const char	*ciphers;	/* TLS 1.2 cipher string; NULL: default */

@@ -71,6 +71,10 @@ static const struct status_entry status_table[] = {
 	    "no application protocol in common"),
 	S(SEC_E_INSUFFICIENT_BUFFERS, "not enough buffers were supplied"),
 	S(CRYPT_E_REVOKED, "the certificate has been revoked"),
+	S(CRYPT_E_NO_REVOCATION_CHECK,
+	    "the revocation of the certificate could not be checked"),
+	S(CRYPT_E_REVOCATION_OFFLINE,
+	    "the revocation list is out of date"),
 };
 #undef S
 

@@ -19,6 +19,17 @@
 #   other-server.pem, other-server.key
 #                                   CN=localhost, SAN as server.pem, issued
 #                                   by "other CA"
+#   revoked-server.pem, revoked-server.key
+#                                   as server.pem, revoked
+#   revoked-client.pem, revoked-client.key
+#                                   CN=secctx revoked client, as client.pem,
+#                                   revoked
+#   crl.pem                         the CA's CRL listing the two revoked
+#                                   certificates, next update in 30 days
+#   crl-none.pem                    the CA's CRL listing nothing
+#   crl-expired.pem                 the same list as crl.pem, valid 2020-01-01 to
+#                                   2020-02-01
+#   other-crl.pem                   "other CA"'s CRL, listing nothing
 #
 # Validity of the valid certificates: 10 years (CAs), 825 days (leaves).
 #
@@ -73,7 +84,8 @@ extendedKeyUsage = clientAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 
-# 'openssl ca' is the only way OpenSSL 3.0 sets an arbitrary notBefore.
+# 'openssl ca' is the only way OpenSSL 3.0 sets an arbitrary notBefore,
+# and keeps the database a CRL is made from.
 [ca]
 default_ca = past_ca
 [past_ca]
@@ -86,6 +98,12 @@ unique_subject = no
 email_in_dn = no
 [past_policy]
 commonName = supplied
+[other_ca]
+database = $tmp/other-index.txt
+new_certs_dir = $tmp
+serial = $tmp/serial
+default_md = sha256
+policy = past_policy
 EOF
 export OPENSSL_CONF="$tmp/openssl.cnf"
 
@@ -125,6 +143,30 @@ openssl ca -batch -notext -cert ca.pem -keyfile ca.key \
     -in "$tmp/expired.csr" -out expired.pem \
     -startdate 20200101000000Z -enddate 20210101000000Z \
     -extfile "$OPENSSL_CONF" -extensions server_ext 2>/dev/null
+
+# Two certificates issued and revoked in the CA's database, and its CRLs.
+# issue_db NAME CN EXT: a leaf issued by the CA through 'openssl ca'.
+issue_db() {
+	(umask 077; openssl req -new $ec -nodes -subj "/CN=$2" \
+	    -keyout "$1.key" -out "$tmp/$1.csr" 2>/dev/null)
+	openssl ca -batch -notext -cert ca.pem -keyfile ca.key \
+	    -in "$tmp/$1.csr" -out "$1.pem" -days 825 \
+	    -extfile "$OPENSSL_CONF" -extensions "$3" 2>/dev/null
+	openssl ca -cert ca.pem -keyfile ca.key -revoke "$1.pem" \
+	    -crl_reason keyCompromise 2>/dev/null
+}
+openssl ca -gencrl -cert ca.pem -keyfile ca.key -crldays 30 \
+    -out crl-none.pem 2>/dev/null
+issue_db revoked-server localhost server_ext
+issue_db revoked-client "secctx revoked client" client_ext
+openssl ca -gencrl -cert ca.pem -keyfile ca.key -crldays 30 \
+    -out crl.pem 2>/dev/null
+openssl ca -gencrl -cert ca.pem -keyfile ca.key \
+    -crl_lastupdate 20200101000000Z -crl_nextupdate 20200201000000Z \
+    -out crl-expired.pem 2>/dev/null
+: >"$tmp/other-index.txt"
+openssl ca -name other_ca -gencrl -cert other-ca.pem -keyfile other-ca.key \
+    -crldays 30 -out other-crl.pem 2>/dev/null
 
 chmod 0600 ./*.key
 chmod 0644 ./*.pem

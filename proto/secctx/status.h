@@ -68,6 +68,8 @@ typedef int32_t secctx_status;
 #define SEC_E_APPLICATION_PROTOCOL_MISMATCH SECCTX_STATUS(0x80090367)
 #define SEC_E_INSUFFICIENT_BUFFERS        SECCTX_STATUS(0x8009036B)
 #define CRYPT_E_REVOKED                   SECCTX_STATUS(0x80092010)
+#define CRYPT_E_NO_REVOCATION_CHECK       SECCTX_STATUS(0x80092012)
+#define CRYPT_E_REVOCATION_OFFLINE        SECCTX_STATUS(0x80092013)
 
 /* True for the error codes (severity bit set). */
 #define SECCTX_FAILED(s)    ((s) < 0)

@@ -272,6 +272,13 @@ write_cred(FILE *f, const char *name, const char *cert, const char *ca,
 	    last ? "" : ",");
 }
 
+/* The crl_file key naming a file of the PKI, for write_cred's extra. */
+static void
+crl_key(char *buf, size_t len, const char *file)
+{
+	snprintf(buf, len, "\"crl_file\": \"%s/%s\", ", harness.pki, file);
+}
+
 /*
  * The daemon's configuration: one credential per test scenario.  The
  * shared-* credentials also admit HARNESS_OTHER_UID, for tests that run a
@@ -280,7 +287,7 @@ write_cred(FILE *f, const char *name, const char *cert, const char *ca,
 static int
 write_config(void)
 {
-	char	 uid[16], other[16], both[40];
+	char	 uid[16], other[16], both[40], crl[160];
 	FILE	*f;
 
 	snprintf(uid, sizeof(uid), "%u", (unsigned)getuid());
@@ -303,6 +310,13 @@ write_config(void)
 	write_cred(f, "strict-server", "server", "ca.pem", uid, STRICT_SERVER,
 	    0);
 	write_cred(f, "strict-client", NULL, "ca.pem", uid, STRICT_CLIENT, 0);
+	crl_key(crl, sizeof(crl), "crl.pem");
+	write_cred(f, "crl-server", "server", "ca.pem", uid, crl, 0);
+	write_cred(f, "crl-client", NULL, "ca.pem", uid, crl, 0);
+	crl_key(crl, sizeof(crl), "crl-expired.pem");
+	write_cred(f, "crl-expired-client", NULL, "ca.pem", uid, crl, 0);
+	crl_key(crl, sizeof(crl), "other-crl.pem");
+	write_cred(f, "crl-other-client", NULL, "ca.pem", uid, crl, 0);
 	write_cred(f, "forbidden", "server", "ca.pem", other, NULL, 1);
 	fprintf(f, "  ]\n}\n");
 	return (fclose(f) == 0 ? 0 : -1);

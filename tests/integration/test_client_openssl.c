@@ -369,6 +369,57 @@ test_policy_refuses_rsa_server(void **state)
 	    "server-rsa.key", tls13, &opt, &hs, &info), SEC_E_OK);
 }
 
+/*
+ * Revocation of the server's certificate, by the client credential's CRL
+ * file: listed (CRYPT_E_REVOKED), not listed, a list past its next update
+ * (CRYPT_E_REVOCATION_OFFLINE), no list of the server's CA
+ * (CRYPT_E_NO_REVOCATION_CHECK); without a CRL file nothing is checked.
+ */
+static void
+crl_server_cert(const char *version)
+{
+	static const struct {
+		const char	*cred, *cert, *key;
+		secctx_status	 status;
+		const char	*error;
+	} cases[] = {
+		{ "crl-client", "server.pem", "server.key", SEC_E_OK, "" },
+		{ "crl-client", "revoked-server.pem", "revoked-server.key",
+		    CRYPT_E_REVOKED, "revoked" },
+		{ "crl-expired-client", "server.pem", "server.key",
+		    CRYPT_E_REVOCATION_OFFLINE, "CRL has expired" },
+		{ "crl-other-client", "server.pem", "server.key",
+		    CRYPT_E_NO_REVOCATION_CHECK, "unable to get certificate CRL" },
+		{ "client-nocert", "revoked-server.pem", "revoked-server.key",
+		    SEC_E_OK, "" },
+	};
+	const char *const	extra[] = { version, NULL };
+	struct secctx_options	opt = { .target = "localhost" };
+	struct secctx_info	info;
+	struct harness_hs	hs;
+	size_t			i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_status(handshake_as(cases[i].cred, cases[i].cert,
+		    cases[i].key, extra, &opt, &hs, &info), cases[i].status);
+		assert_contains(hs.error, cases[i].error);
+	}
+}
+
+static void
+test_tls12_crl_server_cert(void **state)
+{
+	(void)state;
+	crl_server_cert("-tls1_2");
+}
+
+static void
+test_tls13_crl_server_cert(void **state)
+{
+	(void)state;
+	crl_server_cert("-tls1_3");
+}
+
 int
 main(void)
 {
@@ -386,6 +437,8 @@ main(void)
 		harness_test(test_tls13_client_cert),
 		harness_test(test_policy_offers),
 		harness_test(test_policy_refuses_rsa_server),
+		harness_test(test_tls12_crl_server_cert),
+		harness_test(test_tls13_crl_server_cert),
 	};
 
 	return (harness_run("client_openssl", tests));

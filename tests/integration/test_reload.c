@@ -12,7 +12,8 @@
  *    caller, makes no new context from a handle acquired before, while
  *    established contexts continue;
  *  - the socket stays where it was;
- *  - nothing resumes across a reload.
+ *  - nothing resumes across a reload;
+ *  - a CRL replaced on disk revokes from the reload on.
  */
 
 #include <sys/prctl.h>
@@ -583,6 +584,59 @@ test_no_resumption_across_reload(void **state)
 	stop_daemon();
 }
 
+/*
+ * A CRL published by replacing the file and reloading: the server's
+ * certificate, accepted before, is refused after (CRYPT_E_REVOKED), also
+ * for a session the client could have resumed; an established pair goes
+ * on.
+ */
+static void
+test_crl_reload(void **state)
+{
+	struct harness_pair	*before, *p;
+	struct secctx_info	 info;
+	secctx_conn		*conn;
+	char			 crl[160], cmd[1024], text[2048], *msg;
+
+	(void)state;
+	path(crl, sizeof(crl), "reload-crl.pem");
+	snprintf(cmd, sizeof(cmd), "cp %s %s && cp %s %s && chmod 600 %s && "
+	    "cp %s %s", harness_pki("revoked-server.pem"), rd.cert,
+	    harness_pki("revoked-server.key"), rd.key, rd.key,
+	    harness_pki("crl-none.pem"), crl);
+	run(cmd);
+	snprintf(text, sizeof(text), "{\"socket\": \"%s\", \"credentials\": "
+	    "[{\"name\": \"rot\", \"certificate\": \"%s\", "
+	    "\"private_key\": \"%s\", \"uids\": [%u]}, {\"name\": "
+	    "\"client\", \"ca_file\": \"%s\", \"crl_file\": \"%s\", "
+	    "\"uids\": [%u]}]}\n", rd.socket, rd.cert, rd.key,
+	    (unsigned)getuid(), harness_pki("ca.pem"), crl, (unsigned)getuid());
+	write_config(0, text);
+	start_daemon();
+	conn = connect_daemon();
+	before = pair_run(conn, 1);	/* not yet listed; its session cached */
+
+	snprintf(cmd, sizeof(cmd), "cp %s %s.new && mv %s.new %s",
+	    harness_pki("crl.pem"), crl, crl, crl);
+	run(cmd);
+	msg = reload();
+	assert_contains(msg, "(reloaded)");
+	free(msg);
+	p = harness_pair_open(conn, "client", conn, "rot");
+	harness_pair_run(p);
+	assert_status(p->client.status, CRYPT_E_REVOKED);
+	assert_contains(p->client.error, "revoked");
+	harness_pair_close(p);
+	/* Established before: unchanged. */
+	harness_info(before->client.ctx, &info);
+	assert_int_equal(info.handshake_done, 1);
+	round_trip(before);
+	harness_pair_close(before);
+
+	secctx_disconnect(conn);
+	stop_daemon();
+}
+
 int
 main(void)
 {
@@ -597,6 +651,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_no_resumption_across_reload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crl_reload, setup,
+		    teardown),
 	};
 
 	return (harness_run("reload", tests));

@@ -312,6 +312,54 @@ test_policy_refuses(void **state)
 	}
 }
 
+/*
+ * A credential with a CRL: a client certificate it lists is refused with
+ * CRYPT_E_REVOKED and s_client hears "certificate revoked"; one it does not
+ * list is accepted.  The credential without a CRL accepts both.
+ */
+static void
+crl_client_cert(const char *version)
+{
+	const char *const	good[] = {
+		"-cert", harness_pki("client.pem"),
+		"-key", harness_pki("client.key"), NULL
+	};
+	const char *const	revoked[] = {
+		"-cert", harness_pki("revoked-client.pem"),
+		"-key", harness_pki("revoked-client.key"), NULL
+	};
+	struct served		sv;
+
+	assert_status(serve_as("crl-server", version, good,
+	    SECCTX_CLIENT_CERT_REQUIRED, &sv), SEC_E_OK);
+	assert_contains(sv.info.peer_subject, "CN=secctx test client");
+	served_free(&sv);
+	assert_status(serve_as("crl-server", version, revoked,
+	    SECCTX_CLIENT_CERT_REQUIRED, &sv), CRYPT_E_REVOKED);
+	assert_contains(sv.hs.error, "revoked");
+	assert_true(sv.hs.alert_len > 0);
+	assert_contains(sv.output, "certificate revoked");
+	served_free(&sv);
+	assert_status(serve(version, revoked, SECCTX_CLIENT_CERT_REQUIRED,
+	    &sv), SEC_E_OK);
+	assert_contains(sv.info.peer_subject, "CN=secctx revoked client");
+	served_free(&sv);
+}
+
+static void
+test_tls12_crl_client_cert(void **state)
+{
+	(void)state;
+	crl_client_cert("-tls1_2");
+}
+
+static void
+test_tls13_crl_client_cert(void **state)
+{
+	(void)state;
+	crl_client_cert("-tls1_3");
+}
+
 int
 main(void)
 {
@@ -327,6 +375,8 @@ main(void)
 		harness_test(test_client_cert_untrusted),
 		harness_test(test_policy_chooses),
 		harness_test(test_policy_refuses),
+		harness_test(test_tls12_crl_client_cert),
+		harness_test(test_tls13_crl_client_cert),
 	};
 
 	return (harness_run("server_openssl", tests));

@@ -265,6 +265,42 @@ test_tls_policy(void **state)
 	    "credentials[0] \"a\"", "ciphers");
 }
 
+/* A CRL file: both contexts check the peer against it; bad files fail. */
+static void
+test_crl_file(void **state)
+{
+	struct fixture	*f = *state;
+	struct config	*cf;
+	struct cred	*c;
+	unsigned long	 flags;
+
+	cf = load_policy(f, "\"crl_file\": \"@/crl.pem\"");
+	c = config_find_cred(cf, "p");
+	flags = X509_VERIFY_PARAM_get_flags(SSL_CTX_get0_param(c->server_ctx));
+	assert_true(flags & X509_V_FLAG_CRL_CHECK);
+	flags = X509_VERIFY_PARAM_get_flags(SSL_CTX_get0_param(c->client_ctx));
+	assert_true(flags & X509_V_FLAG_CRL_CHECK);
+	assert_int_equal(sk_X509_OBJECT_num(X509_STORE_get0_objects(
+	    SSL_CTX_get_cert_store(c->client_ctx))), 2);	/* CA, CRL */
+	config_free(cf);
+	cf = load_policy(f, "\"uids\": [0]");
+	flags = X509_VERIFY_PARAM_get_flags(SSL_CTX_get0_param(
+	    config_find_cred(cf, "p")->client_ctx));
+	assert_false(flags & X509_V_FLAG_CRL_CHECK);
+	config_free(cf);
+
+	expect_error(f, "{\"credentials\": [{\"name\": \"a\", "
+	    "\"ca_file\": \"@/ca.pem\", \"crl_file\": \"@/nope.pem\"}]}",
+	    "crl_file: ", "nope.pem");
+	expect_error(f, "{\"credentials\": [{\"name\": \"a\", "
+	    "\"ca_file\": \"@/ca.pem\", \"crl_file\": \"@/ca.pem\"}]}",
+	    "crl_file: ", "no PEM CRL");
+	expect_error(f, "{\"credentials\": [{\"name\": \"a\", "
+	    "\"certificate\": \"@/server.pem\", \"private_key\": "
+	    "\"@/server.key\", \"crl_file\": \"@/crl.pem\"}]}",
+	    "crl_file needs trust anchors", NULL);
+}
+
 /*
  * Thread counts: "auto" (loops: two per CPU the process may run on; pool:
  * one) unless given.
@@ -456,6 +492,7 @@ main(void)
 		cmocka_unit_test(test_key_file_checks),
 		cmocka_unit_test(test_policy_keys),
 		cmocka_unit_test(test_tls_policy),
+		cmocka_unit_test(test_crl_file),
 		cmocka_unit_test(test_threads),
 	};
 

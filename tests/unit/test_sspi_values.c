@@ -77,6 +77,8 @@ static const struct value statuses[] = {
 	V(SEC_E_APPLICATION_PROTOCOL_MISMATCH,	0x80090367),
 	V(SEC_E_INSUFFICIENT_BUFFERS,		0x8009036B),
 	V(CRYPT_E_REVOKED,			0x80092010),
+	V(CRYPT_E_NO_REVOCATION_CHECK,		0x80092012),
+	V(CRYPT_E_REVOCATION_OFFLINE,		0x80092013),
 };
 
 /* Buffers, data representation, control tokens. */

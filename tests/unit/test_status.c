@@ -64,6 +64,8 @@ static const struct named all[] = {
 	S(SEC_E_APPLICATION_PROTOCOL_MISMATCH),
 	S(SEC_E_INSUFFICIENT_BUFFERS),
 	S(CRYPT_E_REVOKED),
+	S(CRYPT_E_NO_REVOCATION_CHECK),
+	S(CRYPT_E_REVOCATION_OFFLINE),
 };
 #undef S
 #define NALL (sizeof(all) / sizeof(all[0]))
@@ -138,6 +140,8 @@ test_known_values(void **state)
 	assert_true(SEC_E_APPLICATION_PROTOCOL_MISMATCH ==
 	    (int32_t)0x80090367);
 	assert_true(CRYPT_E_REVOKED == (int32_t)0x80092010);
+	assert_true(CRYPT_E_NO_REVOCATION_CHECK == (int32_t)0x80092012);
+	assert_true(CRYPT_E_REVOCATION_OFFLINE == (int32_t)0x80092013);
 	assert_true(sizeof(secctx_status) == 4);
 }
 
