@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,10 +57,18 @@ write_config(const struct xdaemon *d, const char *text)
 	assert_int_equal(fclose(f), 0);
 }
 
+/*
+ * Whether the daemon accepts on path.  The probe hangs up and waits for
+ * the daemon to close its end: until then it is a connection of this uid
+ * (connections_per_uid), which a loop busy elsewhere may take only after
+ * the test's own.
+ */
 static int
 try_connect(const char *path)
 {
 	struct sockaddr_un	sun;
+	struct pollfd		pfd;
+	char			c;
 	int			fd, ok;
 
 	memset(&sun, 0, sizeof(sun));
@@ -70,6 +79,13 @@ try_connect(const char *path)
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return (0);
 	ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	if (ok && shutdown(fd, SHUT_WR) == 0) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		while (poll(&pfd, 1, harness_daemon_wait_ms(2000)) == 1 &&
+		    read(fd, &c, 1) > 0)
+			;
+	}
 	close(fd);
 	return (ok);
 }
