@@ -243,7 +243,7 @@ conn_refuse(struct conn *c, size_t n)
 {
 	struct sc_err	err;
 
-	c->refused = 1;
+	/* c->refused was set under conns_lock: other loops count it. */
 	limits_log_once(c, LIMIT_CONNECTIONS_PER_UID, "uid already has %zu "
 	    "connections; refused", n);
 	sc_seterr(&err, SEC_E_INSUFFICIENT_MEMORY, "uid %lu already has %zu "

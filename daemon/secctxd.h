@@ -327,7 +327,8 @@ struct conn {
 	size_t			 nctx;		/* contexts it holds */
 	unsigned		 limits_logged;	/* LIMIT_* bits logged */
 	int			 paused;	/* output over the limit */
-	int			 refused;	/* over connections_per_uid */
+	/* Over connections_per_uid: set once, under conns_lock at accept. */
+	int			 refused;
 	/* Handshake steps of its contexts in the pool (pool.c). */
 	int			 njobs;
 	int			 stalled;	/* a request waits for one */
