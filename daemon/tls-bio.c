@@ -29,16 +29,23 @@ struct bio_output {
 
 static BIO_METHOD	*input_method, *output_method;
 
+/* A zeroed state of size bytes for b; 0 out of memory. */
+static int
+bio_data_new(BIO *b, size_t size)
+{
+	void	*data;
+
+	if ((data = calloc(1, size)) == NULL)
+		return (0);
+	BIO_set_data(b, data);
+	BIO_set_init(b, 1);
+	return (1);
+}
+
 static int
 input_create(BIO *b)
 {
-	struct bio_input	*in;
-
-	if ((in = calloc(1, sizeof(*in))) == NULL)
-		return (0);
-	BIO_set_data(b, in);
-	BIO_set_init(b, 1);
-	return (1);
+	return (bio_data_new(b, sizeof(struct bio_input)));
 }
 
 static int
@@ -88,13 +95,7 @@ input_ctrl(BIO *b, int cmd, long num, void *ptr)
 static int
 output_create(BIO *b)
 {
-	struct bio_output	*out;
-
-	if ((out = calloc(1, sizeof(*out))) == NULL)
-		return (0);
-	BIO_set_data(b, out);
-	BIO_set_init(b, 1);
-	return (1);
+	return (bio_data_new(b, sizeof(struct bio_output)));
 }
 
 static int
