@@ -328,25 +328,30 @@ conn_break(struct conn *c, int error)
 	event_active(c->rev, EV_READ, 0);
 }
 
-/* Write what the socket takes of iov; the rest goes to the output buffer. */
+/*
+ * Write what the socket takes of iov; the rest goes to the output buffer.
+ * Behind output already waiting, all of it goes there, in order.
+ */
 static int
-conn_write_now(struct conn *c, struct iovec *iov, int iovcnt)
+conn_write(struct conn *c, struct iovec *iov, int iovcnt)
 {
 	struct msghdr	msg;
 	ssize_t		n = 0;
 
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = iov;
-	msg.msg_iovlen = iovcnt;
-	do
-		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-	while (n == -1 && errno == EINTR);
-	if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK) {
-		conn_break(c, errno);
-		return (0);
+	if (evbuffer_get_length(c->out) == 0) {
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = iov;
+		msg.msg_iovlen = iovcnt;
+		do
+			n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+		while (n == -1 && errno == EINTR);
+		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			conn_break(c, errno);
+			return (0);
+		}
+		if (n < 0)
+			n = 0;
 	}
-	if (n < 0)
-		n = 0;
 	for (; iovcnt > 0; iov++, iovcnt--) {
 		if ((size_t)n >= iov->iov_len) {
 			n -= iov->iov_len;
@@ -370,7 +375,7 @@ conn_send(struct conn *c, json_t *hdr, const struct iovec *payload,
 	struct iovec	 iov[2 + RESPONSE_IOV];
 	size_t		 len, plen = 0;
 	char		*s;
-	int		 i, iovcnt = 2, rc = -1;
+	int		 i, iovcnt = 2, rc;
 
 	if (c->broken)
 		return (0);
@@ -386,14 +391,7 @@ conn_send(struct conn *c, json_t *hdr, const struct iovec *payload,
 	iov[0].iov_len = sizeof(prefix);
 	iov[1].iov_base = s;
 	iov[1].iov_len = len;
-	if (evbuffer_get_length(c->out) == 0)
-		rc = conn_write_now(c, iov, iovcnt);
-	else {
-		/* Behind what waits: in order. */
-		for (i = 0, rc = 0; i < iovcnt && rc == 0; i++)
-			rc = evbuffer_add(c->out, iov[i].iov_base,
-			    iov[i].iov_len);
-	}
+	rc = conn_write(c, iov, iovcnt);
 	free(s);
 	return (rc);
 }
