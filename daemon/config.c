@@ -5,10 +5,10 @@
  */
 
 #include <grp.h>
-#include <sched.h>
 #include <limits.h>
 #include <pthread.h>
 #include <pwd.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -480,10 +480,6 @@ parse_callers(const json_t *list, struct config *cf, struct sc_err *err)
 	return (SEC_E_OK);
 }
 
-/*
- * A thread count: "auto" or absent is per_cpu per online CPU; else min to
- * THREADS_MAX.
- */
 /* CPUs this process may run on (its affinity mask: cpusets, CPUAffinity=). */
 static long
 usable_cpus(void)
@@ -497,6 +493,10 @@ usable_cpus(void)
 	return (sysconf(_SC_NPROCESSORS_ONLN));
 }
 
+/*
+ * A thread count: "auto" or absent is per_cpu per usable CPU; else min to
+ * THREADS_MAX.
+ */
 static secctx_status
 get_threads(const json_t *root, const char *key, int min, int per_cpu,
     int *out, struct sc_err *err)
@@ -558,8 +558,7 @@ parse_config(const json_t *root, struct config *cf, struct sc_err *err)
 	if (get_threads(root, "threads", 1, 2, &cf->threads, err) !=
 	    SEC_E_OK ||
 	    get_threads(root, "handshake_threads", 0, 1,
-	    &cf->handshake_threads,
-	    err) != SEC_E_OK)
+	    &cf->handshake_threads, err) != SEC_E_OK)
 		return (err->status);
 	/* Before the credentials, whose server contexts take it. */
 	ticket_keys_set_rotation(v != NULL ? (int)json_integer_value(v) :

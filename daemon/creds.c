@@ -197,7 +197,7 @@ ctx_use_crls(SSL_CTX *ctx, const char *path, struct sc_err *err)
 	ERR_clear_error();
 	if ((bio = BIO_new_file(path, "r")) == NULL)
 		return (sc_seterr(err, SEC_E_NO_CREDENTIALS, "crl_file: %s: %s",
-		    path, ssl_reason()));
+		    path, strerror(errno)));
 	while (ok && (crl = PEM_read_bio_X509_CRL(bio, NULL, NULL,
 	    NULL)) != NULL) {
 		ok = X509_STORE_add_crl(store, crl) == 1;

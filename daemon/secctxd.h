@@ -75,15 +75,16 @@ struct cred_source {
 	const char	*signature_algorithms;
 };
 
+/* creds.c */
 const char	*ssl_reason(void);
 secctx_status	 cred_load(const struct cred_source *, struct cred **,
 		    struct sc_err *);
 struct cred	*cred_ref(struct cred *);
 void		 cred_unref(struct cred *);
-/* tls-policy.c */
-secctx_status	 tls_policy_apply(SSL_CTX *, const struct cred_source *,
-		    struct sc_err *);
 secctx_status	 cred_check_direction(const struct cred *, enum direction,
+		    struct sc_err *);
+/* tls-policy.c: a credential's algorithm lists on one of its contexts. */
+secctx_status	 tls_policy_apply(SSL_CTX *, const struct cred_source *,
 		    struct sc_err *);
 
 /* config.c: the "limits" object (docs/configuration.md). */
