@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "escape.h"
 #include "frame.h"
 #include "msg.h"
 
@@ -34,13 +35,21 @@ secctx_last_error(void)
 	return (last_error);
 }
 
+/*
+ * The message goes through the line net of proto/escape.h, as the daemon's
+ * do: cut between two characters, whatever the daemon or the system said.
+ */
 secctx_status
 client_seterr(secctx_status status, const char *fmt, ...)
 {
 	const char	*name = secctx_status_name(status);
 	va_list		 ap;
+	char		 text[CLIENT_ERRLEN * 2];
 	int		 n;
 
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
 	if (name != NULL)
 		n = snprintf(last_error, sizeof(last_error), "%s: ", name);
 	else
@@ -48,9 +57,7 @@ client_seterr(secctx_status status, const char *fmt, ...)
 		    (unsigned int)status);
 	if (n < 0 || (size_t)n >= sizeof(last_error))
 		n = 0;
-	va_start(ap, fmt);
-	vsnprintf(last_error + n, sizeof(last_error) - n, fmt, ap);
-	va_end(ap);
+	sc_escape_line(last_error + n, sizeof(last_error) - n, text);
 	return (status);
 }
 
@@ -115,6 +122,7 @@ conn_fail(secctx_conn *conn, secctx_status status, const char *fmt, ...)
 	}
 	conn->roff = conn->rlen = 0;
 	conn->sent = 0;
+	conn->hungup = 0;
 	conn->nunanswered = 0;
 	return (client_seterr(status, "%s", conn->closed_why));
 }
@@ -188,6 +196,15 @@ conn_send_all(secctx_conn *conn, struct iovec *iov, int iovcnt,
 			    SEC_E_OK)
 				return (st);
 			continue;
+		}
+		if (n == -1 && (errno == EPIPE || errno == ECONNRESET)) {
+			/*
+			 * The daemon answered and closed (a refused
+			 * connection, a frame it could not take): the
+			 * answer is read as any other.
+			 */
+			conn->hungup = 1;
+			break;
 		}
 		if (n == -1)
 			return (conn_fail(conn, SEC_E_NO_AUTHENTICATING_AUTHORITY,
@@ -448,6 +465,12 @@ conn_roundtrip(secctx_conn *conn, const char *op, json_t *req,
 	    deadline)) == SEC_E_OK &&
 	    (st = conn_recv_answer(conn, reply, deadline)) == SEC_E_OK)
 		st = conn_check_reply(conn, id, reply);
+	/* The session ends with the daemon's last answer. */
+	if (conn->hungup && conn->fd != -1 && SECCTX_FAILED(st))
+		conn_fail(conn, st, "%s", secctx_last_error());
+	else if (conn->hungup && conn->fd != -1)
+		st = conn_fail(conn, SEC_E_NO_AUTHENTICATING_AUTHORITY,
+		    "secctxd at %s closed the connection", conn->path);
 	/* A reply is only handed back when the stream is still sound. */
 	if (conn->fd == -1)
 		conn_reply_free(reply);

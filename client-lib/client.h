@@ -49,6 +49,8 @@ struct secctx_conn {
 	size_t		 rlen;
 	/* A request went out since the last read: wait before reading. */
 	int		 sent;
+	/* The daemon closed its end: its last answer may still be read. */
+	int		 hungup;
 	/* Requests of this session whose answers are read and dropped. */
 	int64_t		 unanswered[CONN_UNANSWERED_MAX];
 	size_t		 nunanswered;

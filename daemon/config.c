@@ -31,8 +31,8 @@ static const char *const cred_keys[] = {
 };
 static const char *const limit_keys[] = {
 	"max_header", "max_payload", "contexts_per_connection",
-	"connections_per_uid", "total_contexts", "buffer_per_connection",
-	"frame_timeout", "idle_timeout", "handshake_timeout", NULL
+	"contexts_per_uid", "connections_per_uid", "total_contexts",
+	"buffer_per_connection", "buffer_per_uid", "frame_timeout", "idle_timeout", "handshake_timeout", NULL
 };
 static const char *const caller_keys[] = {
 	"uids", "gids", "min_version", "targets", "skip_validation", NULL
@@ -355,13 +355,61 @@ limits_default(struct limits *l)
 	l->max_header = FRAME_MAX_HEADER;
 	l->max_payload = FRAME_MAX_PAYLOAD;
 	l->contexts_per_connection = 1024;
+	l->contexts_per_uid = 4096;
 	l->connections_per_uid = 64;
 	l->total_contexts = 16384;
 	l->buffer_per_connection = 2 * (FRAME_PREFIX_LEN + FRAME_MAX_HEADER +
 	    FRAME_MAX_PAYLOAD);
+	l->buffer_per_uid = 8 * l->buffer_per_connection;
 	l->frame_timeout_ms = 10000;
 	l->idle_timeout_ms = 0;
 	l->handshake_timeout_ms = 60000;
+}
+
+/*
+ * The defaults that follow from the values given, then the rules that keep
+ * the limits from contradicting each other (docs/configuration.md).
+ */
+static secctx_status
+check_limits(const json_t *obj, struct limits *l, size_t frame,
+    struct sc_err *err)
+{
+	if (json_object_get(obj, "buffer_per_connection") == NULL)
+		l->buffer_per_connection = 2 * frame;
+	if (json_object_get(obj, "buffer_per_uid") == NULL)
+		l->buffer_per_uid = 8 * l->buffer_per_connection;
+	if (json_object_get(obj, "contexts_per_uid") == NULL)
+		l->contexts_per_uid = l->total_contexts >= 4 ?
+		    l->total_contexts / 4 : 1;
+	if (json_object_get(obj, "contexts_per_connection") == NULL &&
+	    l->contexts_per_connection > l->contexts_per_uid)
+		l->contexts_per_connection = l->contexts_per_uid;
+	/* A whole frame must fit, or a connection could never progress. */
+	if (l->buffer_per_connection < frame)
+		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
+		    "limits: buffer_per_connection: must be at least one "
+		    "whole frame, 8 + max_header + max_payload = %zu bytes",
+		    frame));
+	if (l->buffer_per_uid < l->buffer_per_connection)
+		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
+		    "limits: buffer_per_uid (%zu) is below "
+		    "buffer_per_connection (%zu): no connection could fill "
+		    "its own buffer", l->buffer_per_uid,
+		    l->buffer_per_connection));
+	if (l->contexts_per_connection > l->contexts_per_uid)
+		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
+		    "limits: contexts_per_connection (%zu) exceeds "
+		    "contexts_per_uid (%zu): a connection could never reach "
+		    "its limit", l->contexts_per_connection,
+		    l->contexts_per_uid));
+	if (l->contexts_per_uid > (l->total_contexts + 1) / 2)
+		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
+		    "limits: contexts_per_uid (%zu) exceeds half of "
+		    "total_contexts (%zu): no uid may hold more than half "
+		    "of the contexts the others leave free, so that one uid "
+		    "never locks the others out", l->contexts_per_uid,
+		    l->total_contexts));
+	return (SEC_E_OK);
 }
 
 static secctx_status
@@ -384,12 +432,16 @@ parse_limits(const json_t *obj, struct limits *l, struct sc_err *err)
 	    err) != SEC_E_OK ||
 	    get_count(obj, "contexts_per_connection", 1, 1 << 20,
 	    &l->contexts_per_connection, err) != SEC_E_OK ||
+	    get_count(obj, "contexts_per_uid", 1, 1 << 24,
+	    &l->contexts_per_uid, err) != SEC_E_OK ||
 	    get_count(obj, "connections_per_uid", 1, 1 << 20,
 	    &l->connections_per_uid, err) != SEC_E_OK ||
 	    get_count(obj, "total_contexts", 1, 1 << 24, &l->total_contexts,
 	    err) != SEC_E_OK ||
 	    get_count(obj, "buffer_per_connection", 0, (size_t)1 << 30,
 	    &l->buffer_per_connection, err) != SEC_E_OK ||
+	    get_count(obj, "buffer_per_uid", 0, SIZE_MAX / 4,
+	    &l->buffer_per_uid, err) != SEC_E_OK ||
 	    get_seconds(obj, "frame_timeout", 0, &l->frame_timeout_ms,
 	    err) != SEC_E_OK ||
 	    get_seconds(obj, "idle_timeout", 1, &l->idle_timeout_ms,
@@ -399,15 +451,7 @@ parse_limits(const json_t *obj, struct limits *l, struct sc_err *err)
 		return (err->status);
 	l->max_header = hdr;
 	l->max_payload = pay;
-	/* A whole frame must fit, or a connection could never progress. */
-	if (json_object_get(obj, "buffer_per_connection") == NULL)
-		l->buffer_per_connection = 2 * (FRAME_PREFIX_LEN + hdr + pay);
-	if (l->buffer_per_connection < FRAME_PREFIX_LEN + hdr + pay)
-		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
-		    "limits: buffer_per_connection: must be at least one "
-		    "whole frame, 8 + max_header + max_payload = %zu bytes",
-		    FRAME_PREFIX_LEN + hdr + pay));
-	return (SEC_E_OK);
+	return (check_limits(obj, l, FRAME_PREFIX_LEN + hdr + pay, err));
 }
 
 static secctx_status

@@ -4,9 +4,14 @@
  * when it goes away.  A connection lives on one event loop (shard.c).  While
  * handshake steps of its contexts run in the pool, its other requests go
  * on; one naming such a context waits, and so does its freeing.  The
- * per-connection limits live here: frame sizes, bytes buffered, the time a
- * frame may take to arrive, idle time, and connections per uid
- * (docs/configuration.md, "limits").
+ * per-connection limits live here: frame sizes, bytes buffered (its own and
+ * its uid's), the time a frame may take to arrive, and idle time
+ * (docs/configuration.md, "limits").  Connections over connections_per_uid
+ * never get here: the listener refuses them (server.c).
+ *
+ * A loop serves its connections in turn: one connection's pipelined
+ * requests are answered CONN_FRAMES_PER_TURN at a time, and the rest after
+ * the loop's other ready connections had theirs.
  *
  * Input is read into one linear buffer sized for the frame at its start,
  * so a frame is parsed where it was read.  A response is written to the
@@ -28,6 +33,7 @@
 #include <event2/buffer.h>
 
 #include "secctxd.h"
+#include "escape.h"
 #include "frame.h"
 
 /* The socket send buffer asked for: a large response in one write. */
@@ -35,6 +41,9 @@
 
 /* The least room a read is offered (several small frames at once). */
 #define CONN_READ_MIN		16384
+
+/* Frames of one connection answered before the loop's others get a turn. */
+#define CONN_FRAMES_PER_TURN	16
 
 /* How long a closing connection may take to flush its last response. */
 #define CONN_LINGER_MS	2000
@@ -44,13 +53,15 @@ enum conn_timer {
 	TIMER_FRAME,	/* a frame started, or output waits to be read */
 	TIMER_IDLE,	/* no request */
 	TIMER_LINGER,	/* closing */
-	TIMER_RETRY	/* no memory to read into: read again soon */
+	TIMER_RETRY	/* no memory, or its uid's buffers are full */
 };
 
 /* How soon a read that found no memory is tried again. */
 #define CONN_RETRY_MS	10
+/* How often a connection waiting for its uid's buffers looks again. */
+#define CONN_UID_WAIT_MS	50
 
-/* Every connection of every loop, for the per-uid limit and stats. */
+/* Every connection of every loop, for stats and the final close. */
 static pthread_mutex_t		conns_lock = PTHREAD_MUTEX_INITIALIZER;
 static TAILQ_HEAD(, conn)	conns = TAILQ_HEAD_INITIALIZER(conns);
 static uint64_t			conn_next_serial = 1;
@@ -58,6 +69,7 @@ static uint64_t			conn_next_serial = 1;
 static void	conn_read_cb(evutil_socket_t, short, void *);
 static void	conn_write_cb(evutil_socket_t, short, void *);
 static void	conn_timer_cb(evutil_socket_t, short, void *);
+static void	conn_turn_cb(evutil_socket_t, short, void *);
 
 static void
 conn_release(int type, void *ptr)
@@ -79,6 +91,8 @@ conn_io_free(struct conn *c)
 {
 	if (c->timer != NULL)
 		event_free(c->timer);
+	if (c->turn != NULL)
+		event_free(c->turn);
 	if (c->rev != NULL)
 		event_free(c->rev);
 	if (c->wev != NULL)
@@ -97,6 +111,8 @@ conn_free(struct conn *c)
 	pthread_mutex_unlock(&conns_lock);
 	while (c->nctx > 0)
 		limits_context_removed(c);
+	uids_buffered_add(c->peer.acct, -(long)c->buffered);
+	uids_disconnect(c->peer.acct);
 	handles_clear(&c->handles, conn_release);
 	deadline_stop(c);
 	conn_io_free(c);
@@ -136,6 +152,7 @@ conn_free_when_idle(struct conn *c)
 	c->dead = 1;
 	conn_reading(c, 0);
 	event_del(c->wev);
+	event_del(c->turn);
 	evtimer_del(c->timer);
 	deadline_stop(c);
 }
@@ -165,7 +182,7 @@ conn_timer_update(struct conn *c, int progress)
 	const struct limits	*l = limits_get();
 
 	/* A read waiting for memory (TIMER_RETRY) sets the timer after. */
-	if (c->closing || c->refused || c->timer_kind == TIMER_RETRY)
+	if (c->closing || c->timer_kind == TIMER_RETRY)
 		return;
 	if (c->njobs > 0 || c->stalled) {
 		/* The daemon's own work is pending, not the client's. */
@@ -179,40 +196,18 @@ conn_timer_update(struct conn *c, int progress)
 		conn_timer_set(c, TIMER_IDLE, l->idle_timeout_ms);
 }
 
-/* With conns_lock held. */
-static size_t
-conn_count_uid_locked(uid_t uid)
-{
-	struct conn	*c;
-	size_t		 n = 0;
-
-	TAILQ_FOREACH(c, &conns, entry) {
-		if (c->peer.uid == uid && !c->refused)
-			n++;
-	}
-	return (n);
-}
-
-size_t
-conn_count_uid(uid_t uid)
-{
-	size_t	n;
-
-	pthread_mutex_lock(&conns_lock);
-	n = conn_count_uid_locked(uid);
-	pthread_mutex_unlock(&conns_lock);
-	return (n);
-}
-
 /* What stats reports of c: its loop notes it after each turn. */
 static void
 conn_note_buffered(struct conn *c)
 {
-	size_t	n;
+	size_t	n, was = c->buffered;
 
 	/* Atomic, not under conns_lock: this runs for every request. */
-	n = conn_in_len(c) + evbuffer_get_length(c->out);
+	n = c->in_cap + evbuffer_get_length(c->out);
+	if (n == was)
+		return;
 	__atomic_store_n(&c->buffered, n, __ATOMIC_RELAXED);
+	uids_buffered_add(c->peer.acct, (long)(n - was));
 }
 
 void
@@ -232,34 +227,12 @@ conn_stats(struct stats *st)
 	st->pool_steps = pool_steps();
 }
 
-/*
- * Over connections_per_uid: answer (id 0) at once, and close when the
- * client hangs up or CONN_LINGER_MS pass.  Closing sooner, while its first
- * request may still be on its way, would make it fail to send instead of
- * reading the answer.
- */
-static void
-conn_refuse(struct conn *c, size_t n)
-{
-	struct sc_err	err;
-
-	/* c->refused was set under conns_lock: other loops count it. */
-	limits_log_once(c, LIMIT_CONNECTIONS_PER_UID, "uid already has %zu "
-	    "connections; refused", n);
-	sc_seterr(&err, SEC_E_INSUFFICIENT_MEMORY, "uid %lu already has %zu "
-	    "connections, the most allowed (limits.connections_per_uid)",
-	    (unsigned long)c->peer.uid, n);
-	dispatch_error(c, 0, &err);
-	conn_timer_set(c, TIMER_LINGER, CONN_LINGER_MS);
-}
-
 void
 conn_accept(struct shard *s, int fd, const struct peer *peer)
 {
-	const struct limits	*l = limits_get();
 	struct event_base	*base = shard_base(s);
 	struct conn		*c;
-	size_t			 n;
+	char			 exe[1024];
 	int			 sndbuf = CONN_SNDBUF;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
@@ -273,7 +246,8 @@ conn_accept(struct shard *s, int fd, const struct peer *peer)
 	    c)) == NULL ||
 	    (c->wev = event_new(base, fd, EV_WRITE | EV_PERSIST, conn_write_cb,
 	    c)) == NULL ||
-	    (c->timer = evtimer_new(base, conn_timer_cb, c)) == NULL) {
+	    (c->timer = evtimer_new(base, conn_timer_cb, c)) == NULL ||
+	    (c->turn = event_new(base, -1, 0, conn_turn_cb, c)) == NULL) {
 		conn_io_free(c);
 		free(c);
 		goto fail;
@@ -282,24 +256,22 @@ conn_accept(struct shard *s, int fd, const struct peer *peer)
 	c->peer = *peer;
 	handles_init(&c->handles);
 	pthread_mutex_lock(&conns_lock);
-	n = conn_count_uid_locked(peer->uid);
-	c->refused = n >= l->connections_per_uid;
 	c->serial = conn_next_serial++;
 	TAILQ_INSERT_TAIL(&conns, c, entry);
 	pthread_mutex_unlock(&conns_lock);
 	conn_reading(c, 1);
+	sc_escape_str(exe, sizeof(exe), peer->exe != NULL ? peer->exe :
+	    "unknown");
 	log_debug("connection %llu: pid %ld uid %lu gid %lu, %zu groups, "
-	    "exe %s", (unsigned long long)c->serial, (long)peer->pid,
+	    "exe \"%s\"", (unsigned long long)c->serial, (long)peer->pid,
 	    (unsigned long)peer->uid, (unsigned long)peer->gid, peer->ngroups,
-	    peer->exe != NULL ? peer->exe : "unknown");
-	if (n >= l->connections_per_uid)
-		conn_refuse(c, n);
-	else
-		conn_timer_update(c, 1);
+	    exe);
+	conn_timer_update(c, 1);
 	return;
 fail:
 	log_err("connection from pid %ld: out of memory", (long)peer->pid);
 	close(fd);
+	uids_disconnect(peer->acct);
 	free(peer->groups);
 	free(peer->exe);
 }
@@ -499,12 +471,33 @@ conn_over_buffer(struct conn *c)
 	size_t			 out;
 
 	out = evbuffer_get_length(c->out);
+	if (out > 0 && out < l->buffer_per_connection &&
+	    uids_buffered(c->peer.acct) >= l->buffer_per_uid) {
+		limits_log_once(c, LIMIT_BUFFER_PER_UID, "%zu response bytes "
+		    "not read while its uid's connections buffer %zu bytes "
+		    "(limit %zu); not reading until the client reads them",
+		    out, uids_buffered(c->peer.acct), l->buffer_per_uid);
+		return (1);
+	}
 	if (out < l->buffer_per_connection)
 		return (0);
 	limits_log_once(c, LIMIT_BUFFER, "%zu response bytes not read "
 	    "(limit %zu); not reading until the client reads them", out,
 	    l->buffer_per_connection);
 	return (1);
+}
+
+/*
+ * Whether c may start reading while its uid's connections buffer
+ * limits.buffer_per_uid bytes: only to complete the frame it has begun.
+ */
+static int
+conn_uid_may_read(struct conn *c)
+{
+	size_t	have = conn_in_len(c);
+
+	return (uids_buffered(c->peer.acct) < limits_get()->buffer_per_uid ||
+	    (have > 0 && have < conn_frame_len(c)));
 }
 
 /* Whether there is room to read more: the input stops at the limit. */
@@ -515,17 +508,50 @@ conn_may_read(struct conn *c)
 	    conn_in_len(c) < limits_get()->buffer_per_connection);
 }
 
-/* Answer the whole frames received; then pause, close or wait. */
+/*
+ * Read on, or, when only its uid's buffers stop it, look again in
+ * CONN_UID_WAIT_MS (no event says when another connection's drain).
+ */
+static void
+conn_read_or_wait(struct conn *c, int progress)
+{
+	const struct limits	*l = limits_get();
+	int			 may = conn_may_read(c);
+
+	if (may && !conn_uid_may_read(c)) {
+		limits_log_once(c, LIMIT_BUFFER_PER_UID, "its uid's "
+		    "connections buffer %zu bytes (limit %zu); reading it "
+		    "again when they drain", uids_buffered(c->peer.acct),
+		    l->buffer_per_uid);
+		conn_reading(c, 0);
+		conn_timer_set(c, TIMER_RETRY, CONN_UID_WAIT_MS);
+		return;
+	}
+	conn_reading(c, may);
+	conn_timer_update(c, progress);
+}
+
+/*
+ * Answer the whole frames received, CONN_FRAMES_PER_TURN at most before
+ * the loop's other connections have their turn; then pause, close or wait.
+ */
 static void
 conn_process(struct conn *c)
 {
-	int	progress = 0;
+	int	progress = 0, n = 0;
 
 	if (c->dead)
 		return;
 	while (!c->stalled && !c->closing && !c->broken &&
-	    !(c->paused = conn_over_buffer(c)) && conn_read_frame(c))
+	    !(c->paused = conn_over_buffer(c)) && conn_read_frame(c)) {
 		progress = 1;
+		/* Its uid's other connections see what this one holds. */
+		conn_note_buffered(c);
+		if (++n == CONN_FRAMES_PER_TURN) {
+			event_active(c->turn, 0, 0);
+			break;
+		}
+	}
 	if (c->in_start == c->in_end) {
 		/* An idle connection holds no input buffer. */
 		free(c->in);
@@ -540,8 +566,7 @@ conn_process(struct conn *c)
 			conn_free_when_idle(c);
 		return;
 	}
-	conn_reading(c, conn_may_read(c));
-	conn_timer_update(c, progress);
+	conn_read_or_wait(c, progress);
 }
 
 /* A handshake step of one of c's contexts goes to the pool. */
@@ -576,17 +601,25 @@ conn_job_end(struct conn *c)
 /*
  * Make room for the next read: the whole frame that starts the input
  * when its prefix is known, and at least CONN_READ_MIN bytes, within the
- * limit on bytes read ahead.  -1 out of memory.
+ * limit on bytes read ahead and what is left of its uid's.  How many
+ * bytes to read (0: at the limit), or -1 out of memory.
  */
-static int
+static ssize_t
 conn_in_reserve(struct conn *c)
 {
-	size_t		 have = conn_in_len(c), frame, want, limit;
-	unsigned char	*p;
+	const struct limits	*l = limits_get();
+	size_t			 have = conn_in_len(c), frame, want, limit;
+	size_t			 used, ahead = CONN_READ_MIN;
+	unsigned char		*p;
 
 	frame = conn_frame_len(c);
-	limit = limits_get()->buffer_per_connection;
-	want = have + CONN_READ_MIN;
+	limit = l->buffer_per_connection;
+	used = uids_buffered(c->peer.acct);
+	if (used >= l->buffer_per_uid)
+		ahead = 0;
+	else if (l->buffer_per_uid - used < ahead)
+		ahead = l->buffer_per_uid - used;
+	want = have + ahead;
 	if (want < frame)
 		want = frame;
 	if (want > limit)
@@ -596,20 +629,20 @@ conn_in_reserve(struct conn *c)
 		c->in_start = 0;
 		c->in_end = have;
 	}
-	if (c->in_cap - c->in_start >= want)
-		return (0);
-	if ((p = realloc(c->in, c->in_start + want)) == NULL)
-		return (-1);
-	c->in = p;
-	c->in_cap = c->in_start + want;
-	return (0);
+	if (c->in_cap - c->in_start < want) {
+		if ((p = realloc(c->in, c->in_start + want)) == NULL)
+			return (-1);
+		c->in = p;
+		c->in_cap = c->in_start + want;
+	}
+	return (want > have ? (ssize_t)(want - have) : 0);
 }
 
 static void
 conn_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn	*c = arg;
-	ssize_t		 n;
+	ssize_t		 n, room;
 
 	(void)what;
 	config_rdlock();
@@ -617,7 +650,7 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 		conn_free_when_idle(c);
 		goto out;
 	}
-	if (conn_in_reserve(c) != 0) {
+	if ((room = conn_in_reserve(c)) == -1) {
 		/* Nothing is lost: the bytes wait in the socket. */
 		limits_log_once(c, LIMIT_MEMORY, "no memory to read a "
 		    "request; reading again in %d ms", CONN_RETRY_MS);
@@ -625,12 +658,12 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 		conn_timer_set(c, TIMER_RETRY, CONN_RETRY_MS);
 		goto out;
 	}
-	if (c->in_end == c->in_cap) {
-		/* At the limit on bytes read ahead (conn_may_read). */
-		conn_reading(c, 0);
+	if (room == 0) {
+		/* At the limit on bytes read ahead (conn_read_or_wait). */
+		conn_read_or_wait(c, 0);
 		goto out;
 	}
-	n = read(fd, c->in + c->in_end, c->in_cap - c->in_end);
+	n = read(fd, c->in + c->in_end, room);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 	    errno == EINTR))
 		goto out;
@@ -640,9 +673,6 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 		goto out;
 	}
 	c->in_end += n;
-	/* Refused: what it sends is dropped until it or the timer closes. */
-	if (c->refused)
-		c->in_start = c->in_end;
 	conn_process(c);
 out:
 	config_unlock();
@@ -670,13 +700,26 @@ conn_write_cb(evutil_socket_t fd, short what, void *arg)
 		if (evbuffer_get_length(c->out) == 0)
 			conn_free_when_idle(c);
 	} else if (c->paused && evbuffer_get_length(c->out) <
-	    limits_get()->buffer_per_connection / 2) {
+	    limits_get()->buffer_per_connection / 2 &&
+	    (evbuffer_get_length(c->out) == 0 ||
+	    uids_buffered(c->peer.acct) < limits_get()->buffer_per_uid)) {
 		c->paused = 0;
 		/* Frames may be waiting whole in the input already. */
 		conn_process(c);
 	} else if (c->paused)
 		conn_timer_update(c, 1);
 out:
+	config_unlock();
+}
+
+/* Its turn again: the frames it has read come before reading more. */
+static void
+conn_turn_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	config_rdlock();
+	conn_process(arg);
 	config_unlock();
 }
 
@@ -694,8 +737,7 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	l = limits_get();
 	if (c->timer_kind == TIMER_RETRY) {
 		c->timer_kind = TIMER_NONE;
-		conn_reading(c, conn_may_read(c));
-		conn_timer_update(c, 0);
+		conn_read_or_wait(c, 0);
 		config_unlock();
 		return;
 	}

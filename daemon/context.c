@@ -14,6 +14,7 @@
 #include <openssl/x509v3.h>
 
 #include "secctxd.h"
+#include "escape.h"
 
 #define RECORD_HEADER_LEN	5
 /* What a record adds to its data, a bound for AEAD ciphers. */
@@ -73,8 +74,8 @@ void
 context_init_ssl_ctx(SSL_CTX *sctx, enum direction dir)
 {
 	if (dir == DIR_INBOUND) {
+		/* Tickets and session id contexts: creds.c, at load. */
 		SSL_CTX_set_alpn_select_cb(sctx, alpn_select, NULL);
-		ticket_keys_attach(sctx);
 		SSL_CTX_sess_set_cache_size(sctx, 1024);
 		return;
 	}
@@ -99,6 +100,16 @@ alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 		return (SSL_TLSEXT_ERR_ALERT_FATAL);
 	*out = sel;
 	return (SSL_TLSEXT_ERR_OK);
+}
+
+static secctx_status
+bad_target(const char *target, struct sc_err *err)
+{
+	char	name[SC_ERR_MSGLEN];
+
+	sc_escape_str(name, sizeof(name), target);
+	return (sc_seterr(err, SEC_E_INVALID_PARAMETER, "target name '%s' "
+	    "is not a valid host name", name));
 }
 
 static secctx_status
@@ -139,9 +150,7 @@ context_configure(struct tls_context *c, const struct ctx_params *p,
 			return (SEC_E_OK);
 		if (!SSL_set_tlsext_host_name(ssl, p->target) ||
 		    !SSL_set1_host(ssl, p->target))
-			return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
-			    "target name '%s' is not a valid host name",
-			    p->target));
+			return (bad_target(p->target, err));
 		return (SEC_E_OK);
 	}
 	SSL_set_accept_state(ssl);

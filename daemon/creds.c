@@ -12,12 +12,18 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 
 #include "secctxd.h"
 
 #define KEY_FILE_MAX	(256 * 1024)
+/* What the session id context digest starts with, its NUL included. */
+#define SID_LABEL	"secctx session id context"
+
+static unsigned	cred_generation;
 
 /* The reason of OpenSSL's last error, for a message; clears the queue. */
 const char *
@@ -141,23 +147,74 @@ out:
 	return (err->status);
 }
 
-static SSL_CTX *
-ssl_ctx_new(enum direction dir)
+static secctx_status
+ssl_ctx_new(enum direction dir, SSL_CTX **ctxp, struct sc_err *err)
 {
 	SSL_CTX	*ctx;
 
 	ctx = SSL_CTX_new(dir == DIR_INBOUND ? TLS_server_method() :
 	    TLS_client_method());
 	if (ctx == NULL)
-		return (NULL);
+		return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
+		    "TLS context: %s", ssl_reason()));
+	*ctxp = ctx;
 	context_init_ssl_ctx(ctx, dir);
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
+		return (sc_seterr(err, SEC_E_INTERNAL_ERROR, "TLS context: "
+		    "no TLS 1.2 minimum: %s", ssl_reason()));
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
 	    SSL_OP_CIPHER_SERVER_PREFERENCE);
 	/* Send the chain the certificate file holds, nothing more. */
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS |
 	    SSL_MODE_NO_AUTO_CHAIN);
-	return (ctx);
+	return (SEC_E_OK);
+}
+
+/*
+ * The generation of the configuration being loaded: a reload counts it up
+ * before it loads the file, so that no session of the running credentials
+ * is taken for one of the new (reload.c).
+ */
+void
+cred_next_generation(void)
+{
+	cred_generation++;
+}
+
+/*
+ * The server context's session id context, SHA-256 over the generation and
+ * the name: of the size OpenSSL takes whatever the name's length, distinct
+ * per credential and per generation.  A session, cached or in a ticket,
+ * resumes only on the context whose id context it holds; the ticket keys
+ * are derived from it too (ticket-keys.c).
+ */
+static secctx_status
+cred_session_init(struct cred *c, struct sc_err *err)
+{
+	unsigned char	 sid[SHA256_DIGEST_LENGTH];
+	unsigned int	 len = 0;
+	EVP_MD_CTX	*md;
+	unsigned char	 gen[4];
+	int		 ok;
+
+	gen[0] = cred_generation >> 24;
+	gen[1] = cred_generation >> 16;
+	gen[2] = cred_generation >> 8;
+	gen[3] = cred_generation;
+	if ((md = EVP_MD_CTX_new()) == NULL)
+		return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
+		    "out of memory"));
+	ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(md, SID_LABEL, sizeof(SID_LABEL)) == 1 &&
+	    EVP_DigestUpdate(md, gen, sizeof(gen)) == 1 &&
+	    EVP_DigestUpdate(md, c->name, strlen(c->name)) == 1 &&
+	    EVP_DigestFinal_ex(md, sid, &len) == 1 && len == sizeof(sid);
+	EVP_MD_CTX_free(md);
+	if (!ok || SSL_CTX_set_session_id_context(c->server_ctx, sid,
+	    len) != 1)
+		return (sc_seterr(err, SEC_E_INTERNAL_ERROR, "session id "
+		    "context: %s", ssl_reason()));
+	return (ticket_keys_attach(c->server_ctx, sid, len, err));
 }
 
 static secctx_status
@@ -214,8 +271,10 @@ ctx_use_crls(SSL_CTX *ctx, const char *path, struct sc_err *err)
 		return (sc_seterr(err, SEC_E_NO_CREDENTIALS, "crl_file: %s: "
 		    "%s", path, n == 0 ? "no PEM CRL" : ssl_reason()));
 	ERR_clear_error();
-	X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx),
-	    X509_V_FLAG_CRL_CHECK);
+	if (X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx),
+	    X509_V_FLAG_CRL_CHECK) != 1)
+		return (sc_seterr(err, SEC_E_INTERNAL_ERROR, "crl_file: %s: "
+		    "no CRL check: %s", path, ssl_reason()));
 	return (SEC_E_OK);
 }
 
@@ -261,19 +320,17 @@ cred_build(struct cred *c, const struct cred_source *src, struct sc_err *err)
 		    load_key(src->private_key, src->allow_insecure_key_file,
 		    &key, err) != SEC_E_OK)
 			goto out;
-		if ((c->server_ctx = ssl_ctx_new(DIR_INBOUND)) == NULL)
-			goto nomem;
-		if (ctx_use_identity(c->server_ctx, leaf, chain, key, src,
+		if (ssl_ctx_new(DIR_INBOUND, &c->server_ctx, err) != SEC_E_OK ||
+		    ctx_use_identity(c->server_ctx, leaf, chain, key, src,
 		    err) != SEC_E_OK ||
 		    ctx_use_trust(c->server_ctx, src, 1, err) != SEC_E_OK ||
-		    tls_policy_apply(c->server_ctx, src, err) != SEC_E_OK)
+		    tls_policy_apply(c->server_ctx, src, err) != SEC_E_OK ||
+		    cred_session_init(c, err) != SEC_E_OK)
 			goto out;
-		SSL_CTX_set_session_id_context(c->server_ctx,
-		    (const unsigned char *)c->name, strlen(c->name));
 	}
 	if (c->has_trust || key != NULL) {
-		if ((c->client_ctx = ssl_ctx_new(DIR_OUTBOUND)) == NULL)
-			goto nomem;
+		if (ssl_ctx_new(DIR_OUTBOUND, &c->client_ctx, err) != SEC_E_OK)
+			goto out;
 		if (key != NULL && ctx_use_identity(c->client_ctx, leaf, chain,
 		    key, src, err) != SEC_E_OK)
 			goto out;
@@ -282,9 +339,6 @@ cred_build(struct cred *c, const struct cred_source *src, struct sc_err *err)
 			goto out;
 	}
 	sc_clearerr(err);
-	goto out;
-nomem:
-	sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY, "out of memory");
 out:
 	X509_free(leaf);
 	sk_X509_pop_free(chain, X509_free);

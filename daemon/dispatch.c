@@ -3,13 +3,15 @@
  * checked here once before its handler runs; every response leaves here.
  * A handshake step may run in the handshake pool (op-context.c) and be
  * answered later; meanwhile the connection's other requests go on, except
- * those naming that context, which wait for it.
+ * those naming that context, which wait for it, and its next handshake
+ * step once POOL_JOBS_PER_CONN of its steps are in the pool.
  */
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "secctxd.h"
+#include "escape.h"
 #include "frame.h"
 #include "msg.h"
 
@@ -20,24 +22,28 @@ const char *const direction_names[] = { "", "outbound", "inbound", NULL };
 
 static op_fn	op_hello;
 
+/* Row flags. */
+#define OP_STEP		0x01	/* a handshake step: may go to the pool */
+
 static const struct op {
 	const char	*name;
 	op_fn		*fn;
+	int		 flags;
 } ops[] = {
-	{ "hello", op_hello },
-	{ "acquire_credentials", op_acquire },
-	{ "free_credentials", op_free_cred },
-	{ "initialize", op_initialize },
-	{ "accept", op_accept },
-	{ "delete_context", op_delete },
-	{ "query_context", op_query },
-	{ "encrypt", op_encrypt },
-	{ "decrypt", op_decrypt },
-	{ "shutdown", op_shutdown },
-	{ "export_keying_material", op_export },
-	{ "channel_binding", op_channel_binding },
-	{ "peer_certificates", op_peer_certificates },
-	{ "stats", op_stats },
+	{ "hello", op_hello, 0 },
+	{ "acquire_credentials", op_acquire, 0 },
+	{ "free_credentials", op_free_cred, 0 },
+	{ "initialize", op_initialize, OP_STEP },
+	{ "accept", op_accept, OP_STEP },
+	{ "delete_context", op_delete, 0 },
+	{ "query_context", op_query, 0 },
+	{ "encrypt", op_encrypt, 0 },
+	{ "decrypt", op_decrypt, 0 },
+	{ "shutdown", op_shutdown, 0 },
+	{ "export_keying_material", op_export, 0 },
+	{ "channel_binding", op_channel_binding, 0 },
+	{ "peer_certificates", op_peer_certificates, 0 },
+	{ "stats", op_stats, 0 },
 };
 
 static void
@@ -103,16 +109,19 @@ dispatch_respond(struct conn *c, int64_t id, secctx_status st,
 }
 
 /*
- * Whether the request names a context a pool job is using: then it waits
- * (the frame stays unread) until the job is answered.
+ * Whether the request must wait (its frame stays unread) until a pool job
+ * of its connection is answered: it names a context the job is using, or
+ * it is a handshake step while the connection has its share of the pool.
  */
 static int
-dispatch_must_wait(struct conn *c, const json_t *hdr)
+dispatch_must_wait(struct conn *c, const json_t *hdr, const struct op *op)
 {
 	struct tls_context	*ctx;
 	struct sc_err		 err;
 	uint64_t		 h = 0;
 
+	if ((op->flags & OP_STEP) && c->njobs >= POOL_JOBS_PER_CONN)
+		return (1);
 	if (c->njobs == 0 || json_object_get(hdr, "ctx") == NULL)
 		return (0);
 	if (msg_get_handle(hdr, "ctx", MSG_OPTIONAL, &h, &err) != SEC_E_OK ||
@@ -130,10 +139,9 @@ int
 dispatch(struct conn *c, struct request *req)
 {
 	struct sc_err	 err;
+	char		 op[OP_NAME_MAX * 6 + 1];
 	size_t		 i;
 
-	if (dispatch_must_wait(c, req->hdr))
-		return (0);
 	sc_clearerr(&err);
 	if (msg_get_int(req->hdr, "id", MSG_REQUIRED, 0, ID_MAX - 1, &req->id,
 	    &err) != SEC_E_OK) {
@@ -150,17 +158,20 @@ dispatch(struct conn *c, struct request *req)
 			break;
 	}
 	if (i == sizeof(ops) / sizeof(ops[0])) {
+		sc_escape_str(op, sizeof(op), req->op);
 		sc_seterr(&err, SEC_E_UNSUPPORTED_FUNCTION,
-		    "unknown operation '%s'", req->op);
+		    "unknown operation '%s'", op);
 		dispatch_error(c, req->id, &err);
 		return (1);
 	}
 	if (!c->hello_done && ops[i].fn != op_hello) {
 		sc_seterr(&err, SEC_E_OUT_OF_SEQUENCE, "'%s' before 'hello'",
-		    req->op);
+		    ops[i].name);
 		dispatch_error(c, req->id, &err);
 		return (1);
 	}
+	if (dispatch_must_wait(c, req->hdr, &ops[i]))
+		return (0);
 	dispatch_run(c, req, &ops[i]);
 	return (1);
 }

@@ -38,14 +38,18 @@ limits_log_once(struct conn *c, enum limit which, const char *fmt, ...)
 }
 
 /*
- * May the connection create one more context?  On SEC_E_OK it is counted;
- * limits_context_removed() gives it back.
+ * May the connection create one more context?  Within its connection's and
+ * its uid's limits, the daemon's total, and its uid's share: no uid holds
+ * more than half (rounded up) of the contexts the other uids leave free,
+ * so whatever one uid does, half of the total stays for the others.  On
+ * SEC_E_OK it is counted; limits_context_removed() gives it back.
  */
 secctx_status
 limits_context_add(struct conn *c, struct sc_err *err)
 {
 	const struct limits	*l = limits_get();
-	size_t			 total;
+	struct uid_acct		*a = c->peer.acct;
+	size_t			 total, held;
 
 	if (c->nctx >= l->contexts_per_connection) {
 		limits_log_once(c, LIMIT_CONTEXTS_PER_CONN, "%zu contexts, the "
@@ -55,22 +59,45 @@ limits_context_add(struct conn *c, struct sc_err *err)
 		    "(limits.contexts_per_connection)", c->nctx));
 	}
 	total = __atomic_add_fetch(&total_contexts, 1, __ATOMIC_RELAXED);
+	held = uids_contexts_add(a, 1);
 	if (total > l->total_contexts) {
-		__atomic_sub_fetch(&total_contexts, 1, __ATOMIC_RELAXED);
 		limits_log_once(c, LIMIT_TOTAL_CONTEXTS, "the daemon holds "
 		    "%zu contexts, its limit", total - 1);
-		return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY, "the daemon "
-		    "holds %zu contexts, the most allowed "
-		    "(limits.total_contexts)", total - 1));
+		sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY, "the daemon holds "
+		    "%zu contexts, the most allowed (limits.total_contexts)",
+		    total - 1);
+		goto refused;
+	}
+	if (held > l->contexts_per_uid) {
+		limits_log_once(c, LIMIT_CONTEXTS_PER_UID, "uid holds %zu "
+		    "contexts, the most one uid may hold", held - 1);
+		sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY, "uid %lu holds %zu "
+		    "contexts, the most allowed (limits.contexts_per_uid)",
+		    (unsigned long)c->peer.uid, held - 1);
+		goto refused;
+	}
+	if (held > l->total_contexts - total + 1) {
+		limits_log_once(c, LIMIT_UID_SHARE, "uid holds %zu contexts, "
+		    "half of what other uids leave free", held - 1);
+		sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY, "uid %lu holds %zu "
+		    "contexts, as many as the daemon has left free for "
+		    "other uids (limits.total_contexts)",
+		    (unsigned long)c->peer.uid, held - 1);
+		goto refused;
 	}
 	c->nctx++;
 	return (SEC_E_OK);
+refused:
+	uids_contexts_add(a, -1);
+	__atomic_sub_fetch(&total_contexts, 1, __ATOMIC_RELAXED);
+	return (err->status);
 }
 
 void
 limits_context_removed(struct conn *c)
 {
 	c->nctx--;
+	uids_contexts_add(c->peer.acct, -1);
 	__atomic_sub_fetch(&total_contexts, 1, __ATOMIC_RELAXED);
 }
 

@@ -1,12 +1,22 @@
 /*
  * Logging to stderr, one line per event, with the syslog priority prefix
  * that systemd-journald reads ("<3>" error ... "<7>" debug).
+ *
+ * Strings from clients and peers are escaped by the callers
+ * (proto/escape.h).  As a last net, the formatted line goes through
+ * sc_escape_line(): a control character or invalid UTF-8 left in it is
+ * escaped, so every call writes exactly one line; escaped text passes
+ * unchanged.  A line longer than LOG_LINE_MAX is cut between two characters
+ * and marked "...".
  */
 
 #include <stdarg.h>
 #include <stdio.h>
 
 #include "secctxd.h"
+#include "escape.h"
+
+#define LOG_LINE_MAX	4096
 
 static int	log_verbose;
 
@@ -20,9 +30,10 @@ log_init(int verbose)
 static void
 log_vwrite(int prio, const char *fmt, va_list ap)
 {
-	char	line[1024];
+	char	text[LOG_LINE_MAX * 2], line[LOG_LINE_MAX];
 
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	sc_escape_line(line, sizeof(line), text);
 	fprintf(stderr, "<%d>%s\n", prio, line);
 }
 

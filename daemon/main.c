@@ -1,5 +1,7 @@
 /* secctxd: arguments, signals, start and clean stop. */
 
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -18,6 +20,34 @@
 
 struct event_base	*base;
 struct config		*config;
+
+/*
+ * Take every descriptor the hard limit allows: each uid may hold
+ * limits.connections_per_uid of them, and a daemon out of descriptors
+ * refuses new connections (server.c).
+ */
+static void
+raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur <
+	    8 * (rlim_t)config->limits.connections_per_uid)
+		log_warn("%llu file descriptors: fewer than 8 uids can reach "
+		    "limits.connections_per_uid (%zu); raise LimitNOFILE",
+		    (unsigned long long)rl.rlim_cur,
+		    config->limits.connections_per_uid);
+	else
+		log_debug("%llu file descriptors", (unsigned long long)
+		    rl.rlim_cur);
+}
 
 static void
 usage(void)
@@ -141,6 +171,7 @@ main(int argc, char **argv)
 	}
 	if (socket_path == NULL)
 		socket_path = config->socket_path;
+	raise_nofile();
 
 	if ((base = event_base_new()) == NULL) {
 		fprintf(stderr, "%s: cannot create the event loop\n",

@@ -231,9 +231,6 @@ handshake_answer(struct conn *c, struct tls_context *ctx, uint64_t h,
 	return (st);
 }
 
-/* Handshake steps one connection may have in the pool at once. */
-#define JOBS_PER_CONN	16
-
 /* A handshake step on its way through the pool. */
 struct handshake_job {
 	struct job		 job;		/* first */
@@ -281,10 +278,12 @@ handshake_job_done(struct job *j)
 }
 
 /*
- * Send the step to the pool; -1 to run it here instead.  Only steps that
- * may sign with a private key that is slow to use go: any other step, or
- * one with an EC or EdDSA key, costs less than the two thread hand-offs
- * would.
+ * Send the step to the pool: 1 when it went, 0 to run it here, -1 out of
+ * memory.  Only steps that may sign with a private key that is slow to use
+ * go, and they always do, so that no loop serving other clients signs with
+ * one: any other step, or one with an EC or EdDSA key, costs less than the
+ * two thread hand-offs would.  (A connection with POOL_JOBS_PER_CONN steps
+ * in the pool sends no step before one ends: dispatch.c.)
  */
 static int
 handshake_defer(struct conn *c, struct request *req, struct tls_context *ctx,
@@ -292,9 +291,9 @@ handshake_defer(struct conn *c, struct request *req, struct tls_context *ctx,
 {
 	struct handshake_job	*hj;
 
-	if (!pool_enabled() || !context_step_signs_slowly(ctx) ||
-	    c->njobs >= JOBS_PER_CONN ||
-	    (hj = calloc(1, sizeof(*hj) + req->plen)) == NULL)
+	if (!pool_enabled() || !context_step_signs_slowly(ctx))
+		return (0);
+	if ((hj = calloc(1, sizeof(*hj) + req->plen)) == NULL)
 		return (-1);
 	hj->c = c;
 	hj->ctx = ctx;
@@ -303,13 +302,17 @@ handshake_defer(struct conn *c, struct request *req, struct tls_context *ctx,
 	hj->plen = req->plen;
 	if (req->plen > 0)
 		memcpy(hj->payload, req->payload, req->plen);
+	hj->job.uid = c->peer.uid;
 	hj->job.shard = c->shard;
 	hj->job.run = handshake_job_run;
 	hj->job.done = handshake_job_done;
+	if (pool_submit(&hj->job) != 0) {
+		free(hj);
+		return (-1);
+	}
 	context_set_busy(ctx, 1);
 	conn_job_start(c);
-	pool_submit(&hj->job);
-	return (0);
+	return (1);
 }
 
 /*
@@ -331,11 +334,19 @@ op_handshake(struct conn *c, struct request *req, struct response *r,
 		st = context_lookup(c, req, dir, &ctx, &h, err);
 	if (st != SEC_E_OK)
 		return (st);
-	if (handshake_defer(c, req, ctx, h) == 0) {
+	switch (handshake_defer(c, req, ctx, h)) {
+	case 1:
 		r->deferred = 1;
 		return (SEC_E_OK);
+	case 0:
+		st = context_handshake(ctx, req->payload, req->plen, &res,
+		    err);
+		break;
+	default:
+		memset(&res, 0, sizeof(res));
+		st = sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+		break;
 	}
-	st = context_handshake(ctx, req->payload, req->plen, &res, err);
 	return (handshake_answer(c, ctx, h, st, &res, r, err));
 }
 

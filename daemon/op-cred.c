@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "secctxd.h"
+#include "escape.h"
 #include "msg.h"
 
 #define CRED_NAME_MAX	64
@@ -14,6 +15,7 @@ op_acquire(struct conn *c, struct request *req, struct response *r,
 	struct cred_handle	*ch;
 	struct cred		*cred;
 	const char		*name = NULL;
+	char			 ename[CRED_NAME_MAX * 6 + 1];
 	uint64_t		 h;
 	int			 dir = 0;
 
@@ -25,13 +27,14 @@ op_acquire(struct conn *c, struct request *req, struct response *r,
 	if (dir == 0)
 		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
 		    "field 'direction' must be \"outbound\" or \"inbound\""));
+	sc_escape_str(ename, sizeof(ename), name);
 	if ((cred = config_find_cred(config, name)) == NULL)
 		return (sc_seterr(err, SEC_E_UNKNOWN_CREDENTIALS,
-		    "no credential named '%s'", name));
+		    "no credential named '%s'", ename));
 	if (policy_check_cred(cred, &c->peer, dir, err) != SEC_E_OK) {
 		log_warn("refused: pid %ld uid %lu gid %lu credential '%s' "
 		    "%s: %s", (long)c->peer.pid, (unsigned long)c->peer.uid,
-		    (unsigned long)c->peer.gid, name, direction_names[dir],
+		    (unsigned long)c->peer.gid, ename, direction_names[dir],
 		    err->msg);
 		return (err->status);
 	}

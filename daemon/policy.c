@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "secctxd.h"
+#include "escape.h"
 
 /* The caller's policy when no entry of "callers" matches. */
 static const struct caller_policy default_caller = {
@@ -70,11 +71,16 @@ exe_allowed(const struct cred *cred, const struct peer *peer)
 	return (0);
 }
 
-/* May the caller acquire the credential for this direction? */
+/*
+ * May the caller acquire the credential for this direction?  The
+ * executable's path is the caller's choice of bytes: escaped.
+ */
 secctx_status
 policy_check_cred(const struct cred *cred, const struct peer *peer,
     enum direction dir, struct sc_err *err)
 {
+	char	exe[SC_ERR_MSGLEN];
+
 	if (!policy_may_use(cred, peer))
 		return (sc_seterr(err, SEC_E_NOT_OWNER, "uid %lu (gid %lu and "
 		    "%zu supplementary groups) may not use credential '%s'",
@@ -84,11 +90,12 @@ policy_check_cred(const struct cred *cred, const struct peer *peer,
 		return (sc_seterr(err, SEC_E_NOT_OWNER, "credential '%s' may "
 		    "not be used for %s contexts", cred->name,
 		    dir == DIR_INBOUND ? "inbound" : "outbound"));
-	if (!exe_allowed(cred, peer))
-		return (sc_seterr(err, SEC_E_NOT_OWNER, "executable %s may "
-		    "not use credential '%s'", peer->exe != NULL ? peer->exe :
-		    "(unknown)", cred->name));
-	return (SEC_E_OK);
+	if (exe_allowed(cred, peer))
+		return (SEC_E_OK);
+	sc_escape_str(exe, sizeof(exe), peer->exe != NULL ? peer->exe :
+	    "(unknown)");
+	return (sc_seterr(err, SEC_E_NOT_OWNER, "executable %s may not use "
+	    "credential '%s'", exe, cred->name));
 }
 
 /* The first entry of "callers" naming the caller, else the default. */
@@ -138,6 +145,8 @@ secctx_status
 policy_check_context(const struct caller_policy *cp, enum direction dir,
     struct ctx_params *p, struct sc_err *err)
 {
+	char	target[SC_ERR_MSGLEN];
+
 	if (p->max_version != 0 && p->max_version < cp->min_version)
 		return (sc_seterr(err, SEC_E_ALGORITHM_MISMATCH, "max_version "
 		    "%s is below the minimum %s this caller may use",
@@ -147,10 +156,12 @@ policy_check_context(const struct caller_policy *cp, enum direction dir,
 		p->min_version = cp->min_version;
 	if (dir != DIR_OUTBOUND)
 		return (SEC_E_OK);
-	if (!target_allowed(cp, p->target))
+	if (!target_allowed(cp, p->target)) {
+		sc_escape_str(target, sizeof(target), p->target != NULL ?
+		    p->target : "(none)");
 		return (sc_seterr(err, SEC_E_TARGET_UNKNOWN, "target '%s' is "
-		    "not among the targets this caller may reach",
-		    p->target != NULL ? p->target : "(none)"));
+		    "not among the targets this caller may reach", target));
+	}
 	if (p->skip_validation && !cp->skip_validation)
 		return (sc_seterr(err, SEC_E_NOT_OWNER, "this caller may not "
 		    "skip certificate validation"));

@@ -4,6 +4,11 @@
  * client's RSA signature never delays another client's small call.  A job
  * runs on a pool thread (holding the configuration read lock) and is then
  * posted back to the loop of its connection, which finishes it.
+ *
+ * The uids take turns: each uid with work waiting has a queue, the queues
+ * form a ring, and a free thread takes the first job of the next queue in
+ * the ring.  A uid that floods the pool waits behind its own jobs; any
+ * other uid's job waits for at most one job of each uid ahead of it.
  */
 
 #include <errno.h>
@@ -13,13 +18,53 @@
 
 #include "secctxd.h"
 
+#define POOL_BUCKETS	256
+
+/* The jobs of one uid waiting for a thread. */
+struct pool_queue {
+	uid_t			 uid;
+	TAILQ_HEAD(, job)	 jobs;
+	TAILQ_ENTRY(pool_queue)	 ring;
+	struct pool_queue	*next;		/* in its bucket */
+};
+
 static pthread_mutex_t		 pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t		 pool_cond = PTHREAD_COND_INITIALIZER;
-static TAILQ_HEAD(, job)	 pool_jobs = TAILQ_HEAD_INITIALIZER(pool_jobs);
+static TAILQ_HEAD(, pool_queue)	 pool_ring = TAILQ_HEAD_INITIALIZER(pool_ring);
+static struct pool_queue	*pool_buckets[POOL_BUCKETS];
 static pthread_t		*pool_threads;
 static size_t			 pool_nthreads;
 static int			 pool_stopping;
 static uint64_t			 pool_nsteps;	/* jobs submitted, for stats */
+
+static struct pool_queue **
+pool_bucket(uid_t uid)
+{
+	return (&pool_buckets[((uint32_t)uid * 2654435769u) >> 24]);
+}
+
+/* The next job in turn, with pool_lock held; NULL when none waits. */
+static struct job *
+pool_next(void)
+{
+	struct pool_queue	*q, **qp;
+	struct job		*j;
+
+	if ((q = TAILQ_FIRST(&pool_ring)) == NULL)
+		return (NULL);
+	j = TAILQ_FIRST(&q->jobs);
+	TAILQ_REMOVE(&q->jobs, j, entry);
+	TAILQ_REMOVE(&pool_ring, q, ring);
+	if (!TAILQ_EMPTY(&q->jobs)) {
+		TAILQ_INSERT_TAIL(&pool_ring, q, ring);
+		return (j);
+	}
+	for (qp = pool_bucket(q->uid); *qp != q; qp = &(*qp)->next)
+		;
+	*qp = q->next;
+	free(q);
+	return (j);
+}
 
 static void *
 pool_main(void *arg)
@@ -29,10 +74,8 @@ pool_main(void *arg)
 	(void)arg;
 	for (;;) {
 		pthread_mutex_lock(&pool_lock);
-		while ((j = TAILQ_FIRST(&pool_jobs)) == NULL && !pool_stopping)
+		while ((j = pool_next()) == NULL && !pool_stopping)
 			pthread_cond_wait(&pool_cond, &pool_lock);
-		if (j != NULL)
-			TAILQ_REMOVE(&pool_jobs, j, entry);
 		pthread_mutex_unlock(&pool_lock);
 		if (j == NULL)
 			return (NULL);
@@ -69,14 +112,31 @@ pool_enabled(void)
 	return (pool_nthreads > 0);
 }
 
-void
+/* Queue j behind the other jobs of its uid; -1 out of memory. */
+int
 pool_submit(struct job *j)
 {
+	struct pool_queue	**bp = pool_bucket(j->uid), *q;
+
 	pthread_mutex_lock(&pool_lock);
+	for (q = *bp; q != NULL && q->uid != j->uid; q = q->next)
+		;
+	if (q == NULL) {
+		if ((q = calloc(1, sizeof(*q))) == NULL) {
+			pthread_mutex_unlock(&pool_lock);
+			return (-1);
+		}
+		q->uid = j->uid;
+		TAILQ_INIT(&q->jobs);
+		q->next = *bp;
+		*bp = q;
+		TAILQ_INSERT_TAIL(&pool_ring, q, ring);
+	}
 	pool_nsteps++;
-	TAILQ_INSERT_TAIL(&pool_jobs, j, entry);
+	TAILQ_INSERT_TAIL(&q->jobs, j, entry);
 	pthread_cond_signal(&pool_cond);
 	pthread_mutex_unlock(&pool_lock);
+	return (0);
 }
 
 uint64_t

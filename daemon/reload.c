@@ -15,10 +15,10 @@
  *
  * Nothing resumes across a reload, so that a session authenticated under
  * the old files is never taken for one under the new: the client session
- * cache is cleared, contexts of the old files no longer add to it, and each
- * server credential gets a session id context of its own generation, which
- * makes tickets and sessions issued before the reload fall back to a full
- * handshake.
+ * cache is cleared, contexts of the old files no longer add to it, and the
+ * new credentials are loaded under a new generation (creds.c): their
+ * session id contexts and ticket keys are new, so sessions and tickets
+ * issued before the reload fall back to a full handshake.
  *
  * The listening socket (socket, socket_mode, -s) is not changed by a
  * reload; it takes a restart.
@@ -27,11 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "secctxd.h"
-
-static unsigned	reload_generation;
 
 /* Exchange the contents of two credentials; each keeps name and refs. */
 static void
@@ -59,31 +55,6 @@ cred_retire(struct cred *c)
 	if (c->client_ctx != NULL)
 		SSL_CTX_sess_set_new_cb(c->client_ctx, NULL);
 	cred_unref(c);
-}
-
-/* A session id context for this credential and generation (32 bytes). */
-static void
-cred_set_generation(struct cred *c, unsigned generation)
-{
-	unsigned char	md[EVP_MAX_MD_SIZE];
-	unsigned int	mdlen = 0;
-	char		buf[128];
-	int		n;
-
-	if (c->server_ctx == NULL)
-		return;
-	n = snprintf(buf, sizeof(buf), "secctx sid %u %s", generation,
-	    c->name);
-	if (n < 0 || (size_t)n >= sizeof(buf) || EVP_Digest(buf, n, md,
-	    &mdlen, EVP_sha256(), NULL) != 1 || mdlen > SSL_MAX_SID_CTX_LENGTH ||
-	    SSL_CTX_set_session_id_context(c->server_ctx, md, mdlen) != 1) {
-		/* No resumption at all rather than across the reload. */
-		SSL_CTX_set_session_cache_mode(c->server_ctx,
-		    SSL_SESS_CACHE_OFF);
-		SSL_CTX_set_options(c->server_ctx, SSL_OP_NO_TICKET);
-		log_warn("credential '%s': no session id context; sessions "
-		    "are not resumed", c->name);
-	}
 }
 
 /* Empty credentials for those of the running file the new one drops. */
@@ -166,18 +137,16 @@ reload_config(const char *path, struct sc_err *err)
 {
 	struct config	*nc = NULL;
 	struct cred	**empty = NULL;
-	size_t		 i, nempty = 0;
+	size_t		 nempty = 0;
 	int		 rotation = ticket_keys_rotation();
 
 	notify_reloading();
 	log_info("reloading %s", path);
+	cred_next_generation();
 	if (config_load(path, &nc, err) != SEC_E_OK ||
 	    prepare_removed(nc, &empty, &nempty, err) != SEC_E_OK)
 		goto fail;
 	warn_socket(nc);
-	reload_generation++;
-	for (i = 0; i < nc->ncreds; i++)
-		cred_set_generation(nc->creds[i], reload_generation);
 	commit(nc, empty, nempty);
 	free(empty);
 	log_info("configuration reloaded: %zu credentials", config->ncreds);

@@ -38,7 +38,17 @@ struct peer {
 	gid_t	*groups;	/* supplementary groups (SO_PEERGROUPS) */
 	size_t	 ngroups;
 	char	*exe;		/* /proc/PID/exe at connect, or NULL */
+	struct uid_acct *acct;	/* uids.c: what its uid holds */
 };
+
+/* uids.c: per-uid connections, contexts and buffered bytes. */
+struct uid_acct;
+struct uid_acct	*uids_connect(uid_t, size_t max, size_t *held);
+void		 uids_disconnect(struct uid_acct *);
+size_t		 uids_connections(uid_t);
+size_t		 uids_contexts_add(struct uid_acct *, long delta);
+size_t		 uids_buffered_add(struct uid_acct *, long delta);
+size_t		 uids_buffered(const struct uid_acct *);
 
 enum direction {
 	DIR_OUTBOUND = 1,	/* client side: initialize */
@@ -79,6 +89,7 @@ struct cred_source {
 const char	*ssl_reason(void);
 secctx_status	 cred_load(const struct cred_source *, struct cred **,
 		    struct sc_err *);
+void		 cred_next_generation(void);
 struct cred	*cred_ref(struct cred *);
 void		 cred_unref(struct cred *);
 secctx_status	 cred_check_direction(const struct cred *, enum direction,
@@ -92,9 +103,11 @@ struct limits {
 	uint32_t	 max_header;		/* frame header bytes */
 	uint32_t	 max_payload;		/* frame payload bytes */
 	size_t		 contexts_per_connection;
+	size_t		 contexts_per_uid;
 	size_t		 connections_per_uid;
 	size_t		 total_contexts;
 	size_t		 buffer_per_connection;	/* read ahead; unread output */
+	size_t		 buffer_per_uid;	/* all its connections' */
 	int		 frame_timeout_ms;	/* first byte to whole frame */
 	int		 idle_timeout_ms;	/* no request; 0: none */
 	int		 handshake_timeout_ms;	/* first step to established */
@@ -193,6 +206,12 @@ struct decrypt_result {
 	size_t			 records;	/* records that held data */
 };
 
+/*
+ * Strings from the peer are escaped (proto/escape.h): ALPN and SNI by
+ * sc_escape() (255 bytes, at most 4 each), the names in RFC 2253 form.
+ */
+#define CTX_INFO_PEER_MAX	(255 * 4 + 1)
+
 struct ctx_info {
 	const char	*protocol;
 	const char	*cipher;
@@ -201,8 +220,8 @@ struct ctx_info {
 	const char	*signature;
 	char		 peer_subject[512];
 	char		 peer_issuer[512];
-	char		 alpn[256];
-	const char	*sni;
+	char		 alpn[CTX_INFO_PEER_MAX];
+	char		 sni[CTX_INFO_PEER_MAX];
 	const char	*credential;
 	char		 session_id[65];	/* hex, "" if none */
 	int		 resumed;
@@ -262,7 +281,9 @@ void		 session_cache_clear(void);
 #define TICKET_ROTATION_DEFAULT	3600
 void		 ticket_keys_set_rotation(int seconds);
 int		 ticket_keys_rotation(void);
-void		 ticket_keys_attach(SSL_CTX *);
+/* Tickets of sctx under keys of its own, derived from its sid context. */
+secctx_status	 ticket_keys_attach(SSL_CTX *sctx, const unsigned char *sid,
+		    size_t sidlen, struct sc_err *);
 void		 ticket_keys_clear(void);
 
 /* tls-error.c: an OpenSSL failure as an SSPI status and message. */
@@ -314,6 +335,7 @@ struct conn {
 	int			 fd;
 	struct event		*rev;		/* readable (while reading) */
 	struct event		*wev;		/* writable (output pending) */
+	struct event		*turn;		/* its next turn on the loop */
 	int			 reading;	/* rev is added */
 	int			 broken;	/* the socket failed */
 	unsigned char		*in;		/* bytes read, not yet taken */
@@ -328,8 +350,6 @@ struct conn {
 	size_t			 nctx;		/* contexts it holds */
 	unsigned		 limits_logged;	/* LIMIT_* bits logged */
 	int			 paused;	/* output over the limit */
-	/* Over connections_per_uid: set once, under conns_lock at accept. */
-	int			 refused;
 	/* Handshake steps of its contexts in the pool (pool.c). */
 	int			 njobs;
 	int			 stalled;	/* a request waits for one */
@@ -355,15 +375,19 @@ void		 conn_job_end(struct conn *);
  */
 struct job {
 	TAILQ_ENTRY(job)	 entry;
+	uid_t			 uid;		/* whose turn it takes */
 	struct shard		*shard;
 	void			(*run)(struct job *);	/* pool thread */
 	void			(*done)(struct job *);	/* the loop */
 };
 
+/* Handshake steps one connection may have in the pool at once. */
+#define POOL_JOBS_PER_CONN	16
+
 int		 pool_start(size_t threads, struct sc_err *);
 int		 pool_enabled(void);
 uint64_t	 pool_steps(void);
-void		 pool_submit(struct job *);
+int		 pool_submit(struct job *);
 void		 pool_stop(void);
 
 int		 shards_start(size_t loops, struct sc_err *);
@@ -432,7 +456,10 @@ enum limit {
 	LIMIT_FRAME_TIMEOUT = 1 << 5,
 	LIMIT_IDLE_TIMEOUT = 1 << 6,
 	LIMIT_HANDSHAKE_TIMEOUT = 1 << 7,
-	LIMIT_MEMORY = 1 << 8		/* the daemon ran short of memory */
+	LIMIT_MEMORY = 1 << 8,		/* the daemon ran short of memory */
+	LIMIT_CONTEXTS_PER_UID = 1 << 9,
+	LIMIT_UID_SHARE = 1 << 10,	/* half of what others leave free */
+	LIMIT_BUFFER_PER_UID = 1 << 11
 };
 
 struct stats {
@@ -451,7 +478,6 @@ void		 limits_context_removed(struct conn *);
 size_t		 limits_total_contexts(void);
 
 void		 conn_stats(struct stats *);
-size_t		 conn_count_uid(uid_t);
 
 /*
  * deadline.c: limits.handshake_timeout.  A context whose handshake is not

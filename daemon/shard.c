@@ -130,6 +130,7 @@ shards_assign(int fd, const struct peer *peer)
 		log_err("connection from pid %ld: out of memory",
 		    (long)peer->pid);
 		close(fd);
+		uids_disconnect(peer->acct);
 		free(peer->groups);
 		free(peer->exe);
 		return;

@@ -1,4 +1,8 @@
-/* What a TLS connection negotiated, in the names RFC 8446 and IANA use. */
+/*
+ * What a TLS connection negotiated, in the names RFC 8446 and IANA use.
+ * What the peer chose (SNI, ALPN, certificate names) is escaped
+ * (proto/escape.h): any bytes it sent make an attribute, never an error.
+ */
 
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +12,7 @@
 #include <openssl/x509.h>
 
 #include "secctxd.h"
+#include "escape.h"
 
 struct sigscheme {
 	int		 type;		/* EVP_PKEY_* of the signature */
@@ -105,18 +110,25 @@ stream_sizes(SSL *ssl, const SSL_CIPHER *cipher, struct ctx_info *info)
 	}
 }
 
+/*
+ * The name in RFC 2253 form, in which OpenSSL escapes every byte outside
+ * printable ASCII (\XX); the line net of escape.h makes sure of it.
+ */
 static void
 name_string(const X509_NAME *name, char *buf, size_t len)
 {
 	BIO	*bio;
+	char	 text[512];
 	int	 n;
 
 	buf[0] = '\0';
 	if ((bio = BIO_new(BIO_s_mem())) == NULL)
 		return;
 	if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) >= 0 &&
-	    (n = BIO_read(bio, buf, len - 1)) > 0)
-		buf[n] = '\0';
+	    (n = BIO_read(bio, text, sizeof(text) - 1)) > 0) {
+		text[n] = '\0';
+		sc_escape_line(buf, len, text);
+	}
 	BIO_free(bio);
 }
 
@@ -149,12 +161,10 @@ tls_info(SSL *ssl, struct ctx_info *info)
 		    sizeof(info->peer_issuer));
 	}
 	SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
-	if (alpn != NULL && alpn_len < sizeof(info->alpn)) {
-		memcpy(info->alpn, alpn, alpn_len);
-		info->alpn[alpn_len] = '\0';
-	}
-	s = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-	info->sni = s != NULL ? s : "";
+	sc_escape(info->alpn, sizeof(info->alpn), alpn, alpn != NULL ?
+	    alpn_len : 0);
+	sc_escape_str(info->sni, sizeof(info->sni),
+	    SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name));
 	info->resumed = SSL_session_reused(ssl);
 	session_id(ssl, info->session_id);
 	if (cipher != NULL && SSL_is_init_finished(ssl))

@@ -15,7 +15,12 @@ struct sc_err {
 	char		msg[SC_ERR_MSGLEN];
 };
 
-/* Store status and message in err (which may be NULL); return status. */
+/*
+ * Store status and message in err (which may be NULL); return status.  The
+ * message is valid UTF-8 without control characters (sc_escape_line() of
+ * escape.h), cut between two characters; the arguments may include
+ * err->msg.
+ */
 secctx_status sc_seterr(struct sc_err *err, secctx_status status,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "escape.h"
 #include "msg.h"
+
+#define ENUM_MAX_LEN	64	/* bytes of an enumerated value */
 
 static secctx_status
 field(const json_t *m, const char *key, int required, const json_t **out,
@@ -128,9 +131,11 @@ msg_get_enum(const json_t *m, const char *key, const char *const *names,
     int *out, struct sc_err *err)
 {
 	const char	*s = NULL;
+	char		 value[ENUM_MAX_LEN * 6 + 1];
 	int		 i;
 
-	if (msg_get_string(m, key, MSG_OPTIONAL, 64, &s, err) != SEC_E_OK)
+	if (msg_get_string(m, key, MSG_OPTIONAL, ENUM_MAX_LEN, &s,
+	    err) != SEC_E_OK)
 		return (err->status);
 	if (s == NULL)
 		return (SEC_E_OK);
@@ -140,8 +145,9 @@ msg_get_enum(const json_t *m, const char *key, const char *const *names,
 			return (SEC_E_OK);
 		}
 	}
+	sc_escape_str(value, sizeof(value), s);
 	return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
-	    "field '%s' has an unknown value '%s'", key, s));
+	    "field '%s' has an unknown value '%s'", key, value));
 }
 
 void

@@ -91,7 +91,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	    "{ \"socket\": \"@/unused.sock\",\n"
 	    "  \"threads\": 1, \"handshake_threads\": 1,\n"
 	    "  \"limits\": { \"max_header\": 4096, \"max_payload\": 65536,\n"
-	    "    \"contexts_per_connection\": 8, \"total_contexts\": 12 },\n"
+	    "    \"contexts_per_connection\": 4, \"contexts_per_uid\": 6,\n"
+	    "    \"total_contexts\": 12 },\n"
 	    "  \"callers\": [ { \"uids\": [%lu], \"skip_validation\": true } ],\n"
 	    "  \"credentials\": [\n"
 	    "    { \"name\": \"server\", \"certificate\": \"@/server-rsa.pem\",\n"
@@ -393,7 +394,7 @@ run_connection(const uint8_t *data, size_t size, FILE *record_in,
 	struct peer	 peer;
 	struct stats	 st;
 	uint32_t	 hlen, plen;
-	size_t		 off = 0;
+	size_t		 off = 0, held;
 	int		 sv[2], wait;
 
 	memset(&cl, 0, sizeof(cl));
@@ -407,6 +408,8 @@ run_connection(const uint8_t *data, size_t size, FILE *record_in,
 	peer.pid = getpid();
 	peer.uid = getuid();
 	peer.gid = getgid();
+	if ((peer.acct = uids_connect(peer.uid, SIZE_MAX, &held)) == NULL)
+		abort();
 	shards_assign(sv[0], &peer);
 
 	while (!cl.eof && !cl.wclosed && size - off >= FRAME_PREFIX_LEN) {

@@ -52,6 +52,8 @@ int		 xd_raw_connect(const char *socket);
 void		 xd_send_frame(int fd, const char *header, size_t hlen,
 		    const void *payload, size_t plen);
 void		 xd_send_header(int fd, const char *header);
+/* The same without asserting (the daemon may have closed): 0 or -1. */
+int		 xd_try_send_header(int fd, const char *header);
 
 struct xd_resp {
 	json_t		*hdr;
