@@ -59,15 +59,6 @@ restart_daemon(struct xdaemon *d)
 	xd_start(d, "faults", daemon_text);
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 static void
 sleep_ms(int ms)
 {
@@ -79,7 +70,7 @@ sleep_ms(int ms)
 
 /* Fail unless the call took less than ms since t0. */
 #define assert_within(t0, ms) do {					\
-	int64_t	el_ = now_ms() - (t0);					\
+	int64_t	el_ = xd_now_ms() - (t0);					\
 	if (el_ >= (ms))						\
 		fail_msg("took %lld ms, more than %d", (long long)el_,	\
 		    (ms));						\
@@ -89,7 +80,7 @@ sleep_ms(int ms)
 static void
 assert_took(int64_t t0, int lo, int hi)
 {
-	int64_t	el = now_ms() - t0;
+	int64_t	el = xd_now_ms() - t0;
 
 	if (el < lo || el >= hi)
 		fail_msg("took %lld ms, not %d to %d", (long long)el, lo, hi);
@@ -130,7 +121,7 @@ pending_main(void *arg)
 	struct pending	*p = arg;
 
 	p->status = p->fn(p);
-	p->done_ms = now_ms();
+	p->done_ms = xd_now_ms();
 	snprintf(p->error, sizeof(p->error), "%s", secctx_last_error());
 	__atomic_store_n(&p->finished, 1, __ATOMIC_SEQ_CST);
 	return (NULL);
@@ -226,7 +217,7 @@ kill_under(struct xdaemon *d, struct pending *a, struct pending *b)
 	sleep_ms(PENDING_MS);
 	assert_false(pending_finished(a));
 	assert_false(pending_finished(b));
-	t0 = now_ms();
+	t0 = xd_now_ms();
 	xd_signal(d, SIGKILL);
 	return (t0);
 }
@@ -277,7 +268,7 @@ test_kill_mid_handshake(void **state)
 	pending_end(&acquire, t0, SEC_E_NO_AUTHENTICATING_AUTHORITY);
 
 	/* Later calls, with the daemon still away. */
-	t0 = now_ms();
+	t0 = xd_now_ms();
 	assert_status(secctx_accept(NULL, &p->server.ctx, NULL, &tok),
 	    SEC_E_CONTEXT_EXPIRED);
 	assert_null(p->server.ctx);
@@ -340,7 +331,7 @@ test_kill_mid_data(void **state)
 	pending_end(&enc, t0, SEC_E_CONTEXT_EXPIRED);
 	pending_end(&dec, t0, SEC_E_CONTEXT_EXPIRED);
 
-	t0 = now_ms();
+	t0 = xd_now_ms();
 	assert_status(secctx_encrypt(p->client.ctx, "x", 1, &out, &out_len),
 	    SEC_E_CONTEXT_EXPIRED);
 	assert_status(secctx_query_info(p->server.ctx, &info),
@@ -393,18 +384,18 @@ test_stopped_daemon(void **state)
 	harness_pair_run(p);
 
 	xd_signal(&d, SIGSTOP);
-	t0 = now_ms();
+	t0 = xd_now_ms();
 	assert_status(secctx_encrypt(p->client.ctx, "x", 1, &out, &out_len),
 	    SEC_E_CONTEXT_EXPIRED);
 	assert_took(t0, 450, 2000);
 	assert_contains(secctx_last_error(), "did not answer within 500 ms");
 	/* A new session: connected (the backlog), but no hello. */
-	t0 = now_ms();
+	t0 = xd_now_ms();
 	assert_status(secctx_cred_acquire(cc, "client", SECCTX_OUTBOUND,
 	    &cred), SEC_E_NO_AUTHENTICATING_AUTHORITY);
 	assert_took(t0, 450, 2000);
 	setenv("SECCTX_TIMEOUT_MS", "300", 1);
-	t0 = now_ms();
+	t0 = xd_now_ms();
 	assert_status(secctx_connect(d.socket, &other),
 	    SEC_E_NO_AUTHENTICATING_AUTHORITY);
 	assert_took(t0, 250, 2000);
@@ -655,7 +646,7 @@ test_sspi_restart(void **state)
 	rec_len = len;
 
 	xd_signal(&d, SIGKILL);
-	t0 = now_ms();
+	t0 = xd_now_ms();
 	assert_status(sspi_encrypt(&c->ctx, block, &len),
 	    SEC_E_CONTEXT_EXPIRED);
 	assert_status(sspi_decrypt(&s->ctx, rec, rec_len),
@@ -849,7 +840,7 @@ test_deadline_stalled(void **state)
 	done = harness_pair_open(cc, "client", sc, "server");
 	harness_pair_run(done);
 	p = harness_pair_open(cc, "client", sc, "server");
-	t0 = now_ms();
+	t0 = xd_now_ms();
 	assert_status(harness_side_step(&p->client, &p->server),
 	    SEC_I_CONTINUE_NEEDED);
 	assert_status(harness_side_step(&p->server, &p->client),
@@ -900,7 +891,7 @@ test_deadline_byte_per_call(void **state)
 	assert_status(harness_side_step(&p->client, &p->server),
 	    SEC_I_CONTINUE_NEEDED);
 	hello = harness_side_take(&p->server, &len);
-	t0 = now_ms();
+	t0 = xd_now_ms();
 	for (i = 1; i < len && st == SEC_E_INCOMPLETE_MESSAGE; i++) {
 		st = harness_side_call(&p->server, hello, i, &tok);
 		secctx_free(tok.out);
@@ -947,7 +938,7 @@ test_deadline_never_finishes(void **state)
 	memcpy(rec, hello, 3);
 	rec[3] = 0;
 	rec[4] = 1;
-	t0 = now_ms();
+	t0 = xd_now_ms();
 	for (i = TLS_HEADER_LEN; i < len && st == SEC_I_CONTINUE_NEEDED;
 	    i++) {
 		rec[TLS_HEADER_LEN] = hello[i];

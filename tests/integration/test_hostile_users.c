@@ -57,23 +57,14 @@ start(struct xdaemon *d, const char *limits)
 	xd_start(d, "hostile-users", text);
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 /* A full handshake as root between two credentials; how long it took. */
 static int64_t
 root_handshake_ms(const char *sock, const char *scred)
 {
-	int64_t	t0 = now_ms();
+	int64_t	t0 = xd_now_ms();
 
 	xd_handshake_works(sock, "client", scred);
-	return (now_ms() - t0);
+	return (xd_now_ms() - t0);
 }
 
 /*
@@ -83,10 +74,10 @@ root_handshake_ms(const char *sock, const char *scred)
 static int64_t
 root_during(const char *sock, const char *scred, pid_t pid)
 {
-	int64_t	t, worst = 0, end = now_ms() + ATTACK_MS;
+	int64_t	t, worst = 0, end = xd_now_ms() + ATTACK_MS;
 	int	n = 0;
 
-	while (now_ms() < end || n == 0) {
+	while (xd_now_ms() < end || n == 0) {
 		t = root_handshake_ms(sock, scred);
 		if (t > worst)
 			worst = t;
@@ -323,7 +314,7 @@ hold_refused(const char *sock, int out, int release)
 	struct rlimit	 rl;
 	int		*held, fds[FLOOD_CONNS], i, n = 0;
 	long long	 made = 0;
-	int64_t		 end = now_ms() + ATTACK_MS;
+	int64_t		 end = xd_now_ms() + ATTACK_MS;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		rl.rlim_cur = rl.rlim_max;
@@ -336,7 +327,7 @@ hold_refused(const char *sock, int out, int release)
 			_exit(94);
 	}
 	report(out, 1);
-	while (now_ms() < end) {
+	while (xd_now_ms() < end) {
 		if (n == HELD_MAX) {
 			/* Let go of the oldest half and go on. */
 			for (i = 0; i < HELD_MAX / 2; i++)
@@ -364,7 +355,8 @@ test_held_refused_connections(void **state)
 {
 	struct xdaemon	 d;
 	struct attacker	 a;
-	long long	 made = 0;
+	long long	 made;
+	int64_t		 t, worst = 0, end;
 	int		 fds, most = 0;
 
 	(void)state;
@@ -375,20 +367,16 @@ test_held_refused_connections(void **state)
 	attacker_start(&a, ATTACKER, hold_refused, d.socket);
 	assert_int_equal(attacker_read(&a), 1);
 	/* Root's handshakes while the connections pile up. */
-	{
-		int64_t	t, worst = 0, end = now_ms() + ATTACK_MS;
-
-		while (now_ms() < end) {
-			t = root_handshake_ms(d.socket, "server");
-			if (t > worst)
-				worst = t;
-			if (daemon_fds(d.pid) > most)
-				most = daemon_fds(d.pid);
-		}
-		printf("hostile-users: held refused connections: root's "
-		    "slowest handshake %lld ms\n", (long long)worst);
-		assert_true(worst < ROOT_BOUND_MS);
+	for (end = xd_now_ms() + ATTACK_MS; xd_now_ms() < end;) {
+		t = root_handshake_ms(d.socket, "server");
+		if (t > worst)
+			worst = t;
+		if (daemon_fds(d.pid) > most)
+			most = daemon_fds(d.pid);
 	}
+	printf("hostile-users: held refused connections: root's slowest "
+	    "handshake %lld ms\n", (long long)worst);
+	assert_true(worst < ROOT_BOUND_MS);
 	made = attacker_read(&a);
 	printf("hostile-users: %lld refused connections made and held; the "
 	    "daemon had %d descriptors at most (%d before)\n", made, most,
@@ -493,12 +481,12 @@ static void
 flood_pool(const char *sock, int out, int release)
 {
 	static struct pipeline p[FLOOD_CONNS];
-	int64_t		end = now_ms() + ATTACK_MS;
+	int64_t		end = xd_now_ms() + ATTACK_MS;
 	long long	steps = 0;
 	int		fd, i, n;
 
 	report(out, 1);
-	while (now_ms() < end) {
+	while (xd_now_ms() < end) {
 		for (i = 0; i < FLOOD_CONNS; i++) {
 			if ((fd = child_hello(sock)) == -1 ||
 			    pipeline_prepare(&p[i], fd) != 0)

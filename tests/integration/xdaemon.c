@@ -300,6 +300,15 @@ xd_send_frame(int fd, const char *header, size_t hlen, const void *payload,
 		harness_send_all(fd, payload, plen);
 }
 
+int64_t
+xd_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
 void
 xd_send_header(int fd, const char *header)
 {

@@ -47,6 +47,9 @@ int		 xd_log_count(const struct xdaemon *, const char *needle);
 void		 xd_wait_log(const struct xdaemon *, const char *needle,
 		    int timeout_ms);
 
+/* The monotonic clock in milliseconds. */
+int64_t		 xd_now_ms(void);
+
 /* Raw frames. */
 int		 xd_raw_connect(const char *socket);
 void		 xd_send_frame(int fd, const char *header, size_t hlen,

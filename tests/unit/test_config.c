@@ -343,6 +343,61 @@ test_threads(void **state)
 	config_free(cf);
 }
 
+/* A configuration with these limits (the members of "limits"). */
+static secctx_status
+load_limits(struct fixture *f, const char *limits, struct config **cf,
+    struct sc_err *err)
+{
+	char	text[512];
+
+	snprintf(text, sizeof(text), "{\"limits\": {%s}, \"credentials\": "
+	    "[{\"name\": \"a\", \"ca_file\": \"@/ca.pem\"}]}", limits);
+	return (load(f, text, cf, err));
+}
+
+/*
+ * Per-uid limits follow from the values given; limits that contradict
+ * each other are refused, naming both keys.
+ */
+static void
+test_limits_contradict(void **state)
+{
+	struct fixture	*f = *state;
+	struct config	*cf;
+	struct sc_err	 err;
+
+	assert_int_equal(load_limits(f, "", &cf, &err), SEC_E_OK);
+	assert_int_equal(cf->limits.contexts_per_uid, 4096);
+	assert_int_equal(cf->limits.contexts_per_connection, 1024);
+	assert_int_equal(cf->limits.buffer_per_uid,
+	    8 * cf->limits.buffer_per_connection);
+	config_free(cf);
+	/* From total_contexts and buffer_per_connection given. */
+	assert_int_equal(load_limits(f, "\"total_contexts\": 400, "
+	    "\"buffer_per_connection\": 2000000", &cf, &err), SEC_E_OK);
+	assert_int_equal(cf->limits.contexts_per_uid, 100);
+	assert_int_equal(cf->limits.contexts_per_connection, 100);
+	assert_int_equal(cf->limits.buffer_per_uid, 16000000);
+	config_free(cf);
+	assert_int_equal(load_limits(f, "\"total_contexts\": 1, "
+	    "\"contexts_per_uid\": 1", &cf, &err), SEC_E_OK);
+	config_free(cf);
+	assert_int_equal(load_limits(f, "\"total_contexts\": 100, "
+	    "\"contexts_per_uid\": 51", &cf, &err), SEC_E_INVALID_PARAMETER);
+	assert_non_null(strstr(err.msg, "contexts_per_uid (51) exceeds half "
+	    "of total_contexts (100)"));
+	assert_int_equal(load_limits(f, "\"contexts_per_uid\": 10, "
+	    "\"contexts_per_connection\": 11", &cf, &err),
+	    SEC_E_INVALID_PARAMETER);
+	assert_non_null(strstr(err.msg, "contexts_per_connection (11) "
+	    "exceeds contexts_per_uid (10)"));
+	assert_int_equal(load_limits(f, "\"buffer_per_uid\": 2000000",
+	    &cf, &err), SEC_E_INVALID_PARAMETER);
+	assert_non_null(strstr(err.msg, "buffer_per_uid (2000000) is below "
+	    "buffer_per_connection"));
+	assert_null(cf);
+}
+
 /* A copy of server.key with this mode and owner, named name. */
 static void
 key_copy(struct fixture *f, const char *name, mode_t mode, uid_t owner)
@@ -494,6 +549,7 @@ main(void)
 		cmocka_unit_test(test_tls_policy),
 		cmocka_unit_test(test_crl_file),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_limits_contradict),
 	};
 
 	log_init(0);
