@@ -450,7 +450,6 @@ op_fn		 op_encrypt, op_decrypt, op_shutdown;
 /* limits.c: the limits of docs/configuration.md and the counters. */
 enum limit {
 	LIMIT_CONTEXTS_PER_CONN = 1 << 1,
-	LIMIT_CONNECTIONS_PER_UID = 1 << 2,
 	LIMIT_TOTAL_CONTEXTS = 1 << 3,
 	LIMIT_BUFFER = 1 << 4,
 	LIMIT_FRAME_TIMEOUT = 1 << 5,
