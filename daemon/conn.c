@@ -111,7 +111,7 @@ conn_free(struct conn *c)
 	pthread_mutex_unlock(&conns_lock);
 	while (c->nctx > 0)
 		limits_context_removed(c);
-	uids_buffered_add(c->peer.acct, -(long)c->buffered);
+	uids_buffered_add(c->peer.acct, -(long)c->held);
 	uids_disconnect(c->peer.acct);
 	handles_clear(&c->handles, conn_release);
 	deadline_stop(c);
@@ -196,18 +196,24 @@ conn_timer_update(struct conn *c, int progress)
 		conn_timer_set(c, TIMER_IDLE, l->idle_timeout_ms);
 }
 
-/* What stats reports of c: its loop notes it after each turn. */
+/*
+ * What c buffers, noted by its loop after each frame and turn: the bytes
+ * read and not yet taken and the answers not yet written, for stats; and
+ * the memory its buffers hold, counted for its uid (limits.buffer_per_uid).
+ */
 static void
 conn_note_buffered(struct conn *c)
 {
-	size_t	n, was = c->buffered;
+	size_t	out = evbuffer_get_length(c->out), held;
 
 	/* Atomic, not under conns_lock: this runs for every request. */
-	n = c->in_cap + evbuffer_get_length(c->out);
-	if (n == was)
-		return;
-	__atomic_store_n(&c->buffered, n, __ATOMIC_RELAXED);
-	uids_buffered_add(c->peer.acct, (long)(n - was));
+	__atomic_store_n(&c->buffered, conn_in_len(c) + out,
+	    __ATOMIC_RELAXED);
+	held = c->in_cap + out;
+	if (held != c->held) {
+		uids_buffered_add(c->peer.acct, (long)(held - c->held));
+		c->held = held;
+	}
 }
 
 void

@@ -18,7 +18,7 @@
 
 #include "secctxd.h"
 
-#define POOL_BUCKETS	256
+#define POOL_BITS	8
 
 /* The jobs of one uid waiting for a thread. */
 struct pool_queue {
@@ -31,7 +31,7 @@ struct pool_queue {
 static pthread_mutex_t		 pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t		 pool_cond = PTHREAD_COND_INITIALIZER;
 static TAILQ_HEAD(, pool_queue)	 pool_ring = TAILQ_HEAD_INITIALIZER(pool_ring);
-static struct pool_queue	*pool_buckets[POOL_BUCKETS];
+static struct pool_queue	*pool_buckets[1 << POOL_BITS];
 static pthread_t		*pool_threads;
 static size_t			 pool_nthreads;
 static int			 pool_stopping;
@@ -40,7 +40,7 @@ static uint64_t			 pool_nsteps;	/* jobs submitted, for stats */
 static struct pool_queue **
 pool_bucket(uid_t uid)
 {
-	return (&pool_buckets[((uint32_t)uid * 2654435769u) >> 24]);
+	return (&pool_buckets[uids_hash(uid, POOL_BITS)]);
 }
 
 /* The next job in turn, with pool_lock held; NULL when none waits. */

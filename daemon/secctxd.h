@@ -45,7 +45,7 @@ struct peer {
 struct uid_acct;
 struct uid_acct	*uids_connect(uid_t, size_t max, size_t *held);
 void		 uids_disconnect(struct uid_acct *);
-size_t		 uids_connections(uid_t);
+unsigned	 uids_hash(uid_t, unsigned bits);
 size_t		 uids_contexts_add(struct uid_acct *, long delta);
 size_t		 uids_buffered_add(struct uid_acct *, long delta);
 size_t		 uids_buffered(const struct uid_acct *);
@@ -355,6 +355,7 @@ struct conn {
 	int			 stalled;	/* a request waits for one */
 	int			 dead;		/* went away meanwhile */
 	size_t			 buffered;	/* for stats (__atomic) */
+	size_t			 held;		/* counted for its uid */
 	/* deadline.c: the handshake deadline's timer, contexts it deleted. */
 	struct event		*deadline_timer;
 	uint64_t		 expired[16];

@@ -12,7 +12,7 @@
 
 #include "secctxd.h"
 
-#define UIDS_BUCKETS	1024
+#define UIDS_BITS	10
 
 struct uid_acct {
 	uid_t			 uid;
@@ -23,13 +23,19 @@ struct uid_acct {
 };
 
 static pthread_mutex_t	 uids_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct uid_acct	*uids_table[UIDS_BUCKETS];
+static struct uid_acct	*uids_table[1 << UIDS_BITS];
+
+/* A bucket of 2^bits for uid: consecutive uids spread over them. */
+unsigned
+uids_hash(uid_t uid, unsigned bits)
+{
+	return (((uint32_t)uid * 2654435769u) >> (32 - bits));
+}
 
 static struct uid_acct **
 uids_bucket(uid_t uid)
 {
-	/* Fibonacci hashing: consecutive uids spread over the buckets. */
-	return (&uids_table[((uint32_t)uid * 2654435769u) >> 22]);
+	return (&uids_table[uids_hash(uid, UIDS_BITS)]);
 }
 
 /*
@@ -72,21 +78,6 @@ uids_disconnect(struct uid_acct *a)
 		free(a);
 	}
 	pthread_mutex_unlock(&uids_lock);
-}
-
-size_t
-uids_connections(uid_t uid)
-{
-	struct uid_acct	*a;
-	size_t		 n = 0;
-
-	pthread_mutex_lock(&uids_lock);
-	for (a = *uids_bucket(uid); a != NULL && a->uid != uid; a = a->next)
-		;
-	if (a != NULL)
-		n = a->conns;
-	pthread_mutex_unlock(&uids_lock);
-	return (n);
 }
 
 /* Add delta (which may be negative) to the uid's contexts; the new count. */
