@@ -1,6 +1,7 @@
 /*
- * secctx-bench: the daemon-mediated TLS path against in-process OpenSSL
- * doing the same work in the same run.  Shared types.
+ * secctx-bench: the daemon-mediated TLS path, with records protected in
+ * the process and in the daemon, against in-process OpenSSL doing the same
+ * work in the same run.  Shared types.
  */
 #ifndef BENCH_H
 #define BENCH_H
@@ -48,6 +49,18 @@ struct tls_profile {
 	int		 client_cert;	/* server requires a client certificate */
 };
 
+/*
+ * Where a mediated context's records are protected: the credential's
+ * "records" in the daemon's configuration.  The daemon holds every
+ * credential twice, once per mode; the "daemon" copies carry the suffix.
+ */
+enum rec_mode {
+	MODE_PROCESS,		/* "process": mapped into libsecctx */
+	MODE_DAEMON		/* "daemon": every record through secctxd */
+};
+#define NMODES			2
+#define DAEMON_RECORDS_SUFFIX	"-daemon-records"
+
 /* A private secctxd. */
 struct daemon {
 	pid_t	pid;
@@ -61,12 +74,15 @@ struct daemon {
 int	 pki_generate(const char *dir, struct pki *pki, char *err);
 
 /* daemon.c */
+const char *mode_name(enum rec_mode m);		/* "process", "daemon" */
+void	 cred_name(char *buf, size_t len, const char *base, enum rec_mode m);
 int	 daemon_start(struct daemon *d, const char *binary, const char *dir,
 	    const struct pki *pki, const struct tls_profile *p, char *err);
 void	 daemon_stop(struct daemon *d);
 long	 proc_rss_kib(pid_t pid);		/* VmRSS, -1 if unknown */
 int	 proc_fd_count(pid_t pid);
 double	 proc_cpu_sec(pid_t pid);		/* user + system */
+long	 proc_read_bytes(pid_t pid);		/* rchar, -1 if unknown */
 void	 daemon_log_tail(const struct daemon *d, int lines);
 
 /* run.c: threads running one operation in a loop. */
@@ -138,7 +154,7 @@ struct md_pair {
 };
 
 int	 md_stream_open(struct md_stream *ms, const char *socket,
-	    const struct tls_profile *p, char *err);
+	    const struct tls_profile *p, enum rec_mode mode, char *err);
 void	 md_stream_close(struct md_stream *ms);
 int	 md_pair_establish(struct md_stream *ms, struct md_pair *pp,
 	    int resume, char *err);
@@ -152,9 +168,21 @@ int	 md_transfer(struct md_pair *pp, const unsigned char *data, size_t len,
 
 /* report.c */
 enum result_kind {
-	KIND_RATE,		/* higher is better; ratio = daemon / in-process */
+	KIND_RATE,		/* higher is better; ratio = mediated / in-process */
 	KIND_LATENCY,		/* p50/p99/p99.9 in microseconds */
 	KIND_SCALE		/* memory and fds per idle context */
+};
+
+/* The daemon-mediated side of a case in one records mode. */
+struct md_result {
+	/* KIND_RATE; KIND_SCALE: pairs per second and CPU establishing */
+	double		 rate;
+	double		 ops;			/* operations per second */
+	double		 cores, client_cores;	/* secctxd, its clients */
+	/* KIND_LATENCY */
+	double		 p[3];			/* p50, p99, p99.9 */
+	long		 n;
+	double		 load_rate;		/* handshakes/s beside */
 };
 
 struct bench_result {
@@ -165,17 +193,21 @@ struct bench_result {
 	int		 failed;
 	char		 error[BENCH_ERRLEN];
 	char		 note[BENCH_ERRLEN];	/* what was negotiated, etc. */
+	/*
+	 * d[MODE_PROCESS], and d[MODE_DAEMON] where the case moves records
+	 * (nmodes 2).  Goals are for MODE_PROCESS.
+	 */
+	int		 nmodes;
+	struct md_result d[NMODES];
 	/* KIND_RATE */
-	double		 in_rate, d_rate;
+	double		 in_rate;
 	double		 goal_ratio;		/* 0: none */
-	double		 in_ops, d_ops;		/* operations per second */
+	double		 in_ops;		/* operations per second */
 	double		 in_cores;		/* CPU used, in cores */
-	double		 d_cores, dc_cores;	/* secctxd, its clients */
 	/* KIND_LATENCY */
-	double		 in_p[3], d_p[3];	/* p50, p99, p99.9 */
-	long		 in_n, d_n;
+	double		 in_p[3];		/* p50, p99, p99.9 */
+	long		 in_n;
 	double		 goal_p99_us;
-	double		 load_rate;		/* daemon: handshakes/s beside */
 	double		 in_load_rate;
 	/* KIND_SCALE */
 	long		 contexts;		/* daemon contexts held */

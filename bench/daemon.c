@@ -1,10 +1,11 @@
 /*
  * A private secctxd for one case: its configuration in the temporary
  * directory (socket mode 0600, the server and client credentials over the
- * generated PKI, limits raised for the scale case), and an OpenSSL
- * configuration file ($OPENSSL_CONF, system_default) that forces the same
- * cipher suite and group the in-process side sets through the API.  The
- * daemon's /proc entries give its resident memory and descriptors.
+ * generated PKI once per records mode, limits raised for the scale case),
+ * and an OpenSSL configuration file ($OPENSSL_CONF, system_default) that
+ * forces the same cipher suite and group the in-process side sets through
+ * the API.  The daemon's /proc entries give its resident memory,
+ * descriptors, CPU time and the bytes it read.
  */
 
 #include <sys/prctl.h>
@@ -33,27 +34,52 @@ sleep_ms(int ms)
 		;
 }
 
-static void
-write_cred(FILE *f, const char *name, const char *cert, const char *key,
-    const char *ca, int last)
+const char *
+mode_name(enum rec_mode m)
 {
-	fprintf(f, "    {\"name\": \"%s\", \"certificate\": \"%s\", "
-	    "\"private_key\": \"%s\", \"ca_file\": \"%s\", \"uids\": [%u]}%s\n",
-	    name, cert, key, ca, (unsigned)getuid(), last ? "" : ",");
+	return (m == MODE_DAEMON ? "daemon" : "process");
 }
 
+/* The name of credential 'base' whose records are protected per m. */
+void
+cred_name(char *buf, size_t len, const char *base, enum rec_mode m)
+{
+	snprintf(buf, len, "%s%s", base, m == MODE_DAEMON ?
+	    DAEMON_RECORDS_SUFFIX : "");
+}
+
+static void
+write_cred(FILE *f, const char *base, enum rec_mode m, const char *cert,
+    const char *key, const char *ca, int last)
+{
+	char	name[64];
+
+	cred_name(name, sizeof(name), base, m);
+	fprintf(f, "    {\"name\": \"%s\", \"certificate\": \"%s\", "
+	    "\"private_key\": \"%s\", \"ca_file\": \"%s\", \"records\": "
+	    "\"%s\", \"uids\": [%u]}%s\n", name, cert, key, ca, mode_name(m),
+	    (unsigned)getuid(), last ? "" : ",");
+}
+
+/* Every credential once per records mode. */
 static int
 write_config(const struct daemon *d, const struct pki *pki)
 {
 	FILE	*f;
+	int	 m;
 
 	if ((f = fopen(d->config, "w")) == NULL)
 		return (-1);
 	fprintf(f, "{\n  \"socket\": \"%s\",\n  \"socket_mode\": \"0600\",\n"
 	    "  \"credentials\": [\n", d->socket);
-	write_cred(f, "server-ec", pki->ec_cert, pki->ec_key, pki->ca, 0);
-	write_cred(f, "server-rsa", pki->rsa_cert, pki->rsa_key, pki->ca, 0);
-	write_cred(f, "client", pki->client_cert, pki->client_key, pki->ca, 1);
+	for (m = 0; m < NMODES; m++) {
+		write_cred(f, "server-ec", m, pki->ec_cert, pki->ec_key,
+		    pki->ca, 0);
+		write_cred(f, "server-rsa", m, pki->rsa_cert, pki->rsa_key,
+		    pki->ca, 0);
+		write_cred(f, "client", m, pki->client_cert, pki->client_key,
+		    pki->ca, m == NMODES - 1);
+	}
 	fprintf(f, "  ],\n  \"limits\": {\"contexts_per_connection\": 1048576,"
 	    " \"connections_per_uid\": 1048576, \"total_contexts\": 16777216}"
 	    "\n}\n");
@@ -249,6 +275,25 @@ proc_cpu_sec(pid_t pid)
 	    &st) != 2)
 		return (-1);
 	return ((double)(ut + st) / sysconf(_SC_CLK_TCK));
+}
+
+/* Bytes a process read through read(2) and its kind: /proc/PID/io rchar. */
+long
+proc_read_bytes(pid_t pid)
+{
+	char	 path[64], line[128];
+	FILE	*f;
+	long	 n = -1;
+
+	snprintf(path, sizeof(path), "/proc/%ld/io", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return (-1);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "rchar: %ld", &n) == 1)
+			break;
+	}
+	fclose(f);
+	return (n);
 }
 
 int

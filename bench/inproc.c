@@ -36,8 +36,8 @@ ctx_new(int server, const struct tls_profile *p, const struct pki *pki,
 		goto fail;
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
 	    SSL_OP_CIPHER_SERVER_PREFERENCE);
-	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS |
-	    SSL_MODE_NO_AUTO_CHAIN);
+	/* Not SSL_MODE_RELEASE_BUFFERS: an application keeps its buffers. */
+	SSL_CTX_set_mode(ctx, SSL_MODE_NO_AUTO_CHAIN);
 	if (server) {
 		cert = p->rsa ? pki->rsa_cert : pki->ec_cert;
 		key = p->rsa ? pki->rsa_key : pki->ec_key;

@@ -2,7 +2,9 @@
  * The daemon-mediated side: both ends through libsecctx and one secctxd.
  * A stream holds two daemon connections, one per end, as two applications
  * would (the client acquires "client" outbound, the server "server-ec" or
- * "server-rsa" inbound).  Tokens go from one end to the other in memory.
+ * "server-rsa" inbound; in the daemon records mode the copies of those
+ * credentials with "records": "daemon").  Tokens go from one end to the
+ * other in memory.
  */
 
 #include <stdlib.h>
@@ -59,18 +61,22 @@ status_str(secctx_status st)
 
 int
 md_stream_open(struct md_stream *ms, const char *socket,
-    const struct tls_profile *p, char *err)
+    const struct tls_profile *p, enum rec_mode mode, char *err)
 {
+	char		cname[64], sname[64];
 	secctx_status	st;
 
 	memset(ms, 0, sizeof(*ms));
 	ms->profile = p;
+	cred_name(cname, sizeof(cname), "client", mode);
+	cred_name(sname, sizeof(sname), p->rsa ? "server-rsa" : "server-ec",
+	    mode);
 	if ((st = secctx_connect(socket, &ms->cconn)) != SEC_E_OK ||
 	    (st = secctx_connect(socket, &ms->sconn)) != SEC_E_OK ||
-	    (st = secctx_cred_acquire(ms->cconn, "client", SECCTX_OUTBOUND,
+	    (st = secctx_cred_acquire(ms->cconn, cname, SECCTX_OUTBOUND,
 	    &ms->ccred)) != SEC_E_OK ||
-	    (st = secctx_cred_acquire(ms->sconn, p->rsa ? "server-rsa" :
-	    "server-ec", SECCTX_INBOUND, &ms->scred)) != SEC_E_OK) {
+	    (st = secctx_cred_acquire(ms->sconn, sname, SECCTX_INBOUND,
+	    &ms->scred)) != SEC_E_OK) {
 		seterr(err, "daemon stream: %s", secctx_last_error());
 		md_stream_close(ms);
 		return (-1);

@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "client.h"
 #include "escape.h"
 #include "frame.h"
@@ -244,6 +246,8 @@ conn_recv_all(secctx_conn *conn, void *buf, size_t len, int64_t deadline)
 			if (take > len)
 				take = len;
 			memcpy(p, conn->rbuf + conn->roff, take);
+			/* A response may carry a mapped context's keys. */
+			OPENSSL_cleanse(conn->rbuf + conn->roff, take);
 			conn->roff += take;
 			p += take;
 			len -= take;

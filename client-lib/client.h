@@ -69,11 +69,18 @@ struct secctx_cred {
 	enum secctx_direction	 direction;
 };
 
-/* A context lives in the session that created it, and is lost with it. */
+/*
+ * A context lives in the session that created it, and is lost with it,
+ * unless it is mapped: then its records are protected in this process
+ * (mapped.c) and it keeps working without the daemon; only what needs the
+ * daemon's TLS object (attributes, post-handshake messages) is lost.
+ */
+struct mapped;
 struct secctx_ctx {
 	secctx_conn	*conn;
 	uint64_t	 handle;
 	uint64_t	 session;
+	struct mapped	*mapped;	/* NULL: records through the daemon */
 };
 
 /*

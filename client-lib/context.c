@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "client.h"
+#include "mapped.h"
 #include "msg.h"
 
 /* The longest ALPN protocol name (RFC 7301). */
@@ -266,7 +269,35 @@ step_request(int accept, secctx_cred *cred, secctx_ctx *ctx,
 	/* The credential's handle is put in by conn_request_bound(). */
 	if (ctx != NULL)
 		return (put_handle(req, "ctx", ctx->handle));
+	/* This library protects records itself when the credential allows. */
+	if (json_object_set_new(req, "mapped", json_true()) != 0)
+		return (no_memory());
 	return (put_options(req, accept, options));
+}
+
+/*
+ * The record state the daemon appended to the last token (PROTOCOL.md,
+ * "mapped"): install it, and cleanse it from the reply.
+ */
+static secctx_status
+step_map(const char *op, secctx_ctx *ctx, struct conn_reply *reply,
+    int64_t len)
+{
+	uint8_t	*state;
+
+	if (ctx == NULL || (size_t)len > reply->payload_len)
+		return (client_seterr(SEC_E_INTERNAL_ERROR,
+		    "invalid '%s' response from secctxd: a record state "
+		    "without a context", op));
+	state = reply->payload + reply->payload_len - len;
+	ctx->mapped = mapped_new(state, len);
+	OPENSSL_cleanse(state, len);
+	reply->payload_len -= len;
+	if (reply->payload_len == 0) {
+		free(reply->payload);
+		reply->payload = NULL;
+	}
+	return (ctx->mapped != NULL ? SEC_E_OK : SEC_E_INTERNAL_ERROR);
 }
 
 /*
@@ -279,11 +310,13 @@ step_reply(const char *op, secctx_conn *conn, uint64_t session,
     struct secctx_token *token)
 {
 	struct sc_err	 err;
-	int64_t		 extra = 0, missing = 0;
+	int64_t		 extra = 0, missing = 0, mapped = 0;
 	uint64_t	 handle = 0;
 	int		 created;
 
-	if (msg_get_int(reply->hdr, "extra", MSG_OPTIONAL, 0,
+	if (msg_get_int(reply->hdr, "mapped", MSG_OPTIONAL, 0,
+	    (int64_t)reply->payload_len, &mapped, &err) != SEC_E_OK ||
+	    msg_get_int(reply->hdr, "extra", MSG_OPTIONAL, 0,
 	    (int64_t)token->in_len, &extra, &err) != SEC_E_OK ||
 	    msg_get_int(reply->hdr, "missing", MSG_OPTIONAL, 0, INT64_MAX,
 	    &missing, &err) != SEC_E_OK ||
@@ -305,6 +338,9 @@ step_reply(const char *op, secctx_conn *conn, uint64_t session,
 		(*ctxp)->handle = handle;
 		(*ctxp)->session = session;
 	}
+	if (mapped > 0 && st == SEC_E_OK &&
+	    (st = step_map(op, *ctxp, reply, mapped)) != SEC_E_OK)
+		return (st);
 	token->out = reply->payload;
 	token->out_len = reply->payload_len;
 	reply->payload = NULL;
@@ -327,6 +363,7 @@ context_lost(secctx_ctx **ctxp, int deleted)
 		conn_reply_free(&reply);
 		client_error_restore(saved);
 	}
+	mapped_free((*ctxp)->mapped);
 	conn_unref((*ctxp)->conn);
 	free(*ctxp);
 	*ctxp = NULL;
@@ -414,6 +451,7 @@ secctx_delete(secctx_ctx *ctx)
 			    "delete_context", req);
 		json_decref(req);
 	}
+	mapped_free(ctx->mapped);
 	conn_unref(ctx->conn);
 	free(ctx);
 	return (st);

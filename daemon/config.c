@@ -27,7 +27,8 @@ static const char *const cred_keys[] = {
 	"name", "certificate", "private_key", "ca_file", "crl_file",
 	"system_trust",
 	"uids", "gids", "executables", "directions", "allow_insecure_key_file",
-	"ciphers", "ciphersuites", "groups", "signature_algorithms", NULL
+	"ciphers", "ciphersuites", "groups", "signature_algorithms", "records",
+	NULL
 };
 static const char *const limit_keys[] = {
 	"max_header", "max_payload", "contexts_per_connection",
@@ -231,6 +232,24 @@ parse_directions(const json_t *list, const char *where, int *out,
 	return (SEC_E_OK);
 }
 
+/* "records": "process" (the default) or "daemon". */
+static secctx_status
+parse_records(const json_t *v, const char *where, enum records *out,
+    struct sc_err *err)
+{
+	const char	*s = json_string_value(v);
+
+	*out = RECORDS_PROCESS;
+	if (v == NULL || (s != NULL && strcmp(s, "process") == 0))
+		return (SEC_E_OK);
+	if (s != NULL && strcmp(s, "daemon") == 0) {
+		*out = RECORDS_DAEMON;
+		return (SEC_E_OK);
+	}
+	return (sc_seterr(err, SEC_E_INVALID_PARAMETER, "%srecords: must be "
+	    "\"process\" or \"daemon\"", where));
+}
+
 static secctx_status
 parse_cred(const json_t *obj, size_t idx, struct cred **credp,
     struct sc_err *err)
@@ -278,7 +297,9 @@ parse_cred(const json_t *obj, size_t idx, struct cred **credp,
 	    get_bool(obj, "allow_insecure_key_file", where,
 	    &src.allow_insecure_key_file, err) != SEC_E_OK ||
 	    parse_directions(json_object_get(obj, "directions"), where,
-	    &directions, err) != SEC_E_OK)
+	    &directions, err) != SEC_E_OK ||
+	    parse_records(json_object_get(obj, "records"), where,
+	    &src.records, err) != SEC_E_OK)
 		return (err->status);
 	if (src.crl_file != NULL && src.ca_file == NULL && !src.system_trust)
 		return (sc_seterr(err, SEC_E_INVALID_PARAMETER, "%scrl_file "

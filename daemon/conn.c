@@ -17,9 +17,10 @@
  * so a frame is parsed where it was read.  A response is written to the
  * socket at once, from the handler's own buffers; only what the socket
  * does not take is copied, into the output buffer, and written when the
- * socket is writable again.  A request and its answer therefore cost one
- * read and one write on the loop, and large payloads are not copied in
- * user space on their way through.
+ * socket is writable again (bytes that hold keys, a mapped context's record
+ * state, into a copy of their own that is cleansed when it is freed).  A
+ * request and its answer therefore cost one read and one write on the loop,
+ * and large payloads are not copied in user space on their way through.
  */
 
 #include <sys/socket.h>
@@ -31,6 +32,7 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <openssl/crypto.h>
 
 #include "secctxd.h"
 #include "escape.h"
@@ -306,15 +308,44 @@ conn_break(struct conn *c, int error)
 	event_active(c->rev, EV_READ, 0);
 }
 
+static void
+conn_secret_free(const void *data, size_t len, void *arg)
+{
+	(void)arg;
+	OPENSSL_clear_free((void *)data, len);
+}
+
 /*
- * Write what the socket takes of iov; the rest goes to the output buffer.
- * Behind output already waiting, all of it goes there, in order.
+ * Queue bytes that hold keys: in a copy of their own, which the output
+ * buffer cleanses as it frees it (written, or the connection gone).
  */
 static int
-conn_write(struct conn *c, struct iovec *iov, int iovcnt)
+conn_queue_secret(struct conn *c, const void *p, size_t len)
+{
+	void	*copy;
+
+	if ((copy = malloc(len)) == NULL)
+		return (-1);
+	memcpy(copy, p, len);
+	if (evbuffer_add_reference(c->out, copy, len, conn_secret_free,
+	    NULL) != 0) {
+		OPENSSL_clear_free(copy, len);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Write what the socket takes of iov; the rest goes to the output buffer.
+ * Behind output already waiting, all of it goes there, in order.  Bit i
+ * of secret: iov[i] holds keys.
+ */
+static int
+conn_write(struct conn *c, struct iovec *iov, int iovcnt, unsigned secret)
 {
 	struct msghdr	msg;
 	ssize_t		n = 0;
+	int		i, rc;
 
 	if (evbuffer_get_length(c->out) == 0) {
 		memset(&msg, 0, sizeof(msg));
@@ -330,13 +361,18 @@ conn_write(struct conn *c, struct iovec *iov, int iovcnt)
 		if (n < 0)
 			n = 0;
 	}
-	for (; iovcnt > 0; iov++, iovcnt--) {
-		if ((size_t)n >= iov->iov_len) {
-			n -= iov->iov_len;
+	for (i = 0; i < iovcnt; i++) {
+		if ((size_t)n >= iov[i].iov_len) {
+			n -= iov[i].iov_len;
 			continue;
 		}
-		if (evbuffer_add(c->out, (uint8_t *)iov->iov_base + n,
-		    iov->iov_len - n) != 0)
+		if (secret & 1U << i)
+			rc = conn_queue_secret(c, (uint8_t *)iov[i].iov_base +
+			    n, iov[i].iov_len - n);
+		else
+			rc = evbuffer_add(c->out, (uint8_t *)iov[i].iov_base +
+			    n, iov[i].iov_len - n);
+		if (rc != 0)
 			return (-1);
 		n = 0;
 	}
@@ -345,13 +381,15 @@ conn_write(struct conn *c, struct iovec *iov, int iovcnt)
 	return (0);
 }
 
+/* A response; bit i of secret: payload[i] holds keys. */
 int
 conn_send(struct conn *c, json_t *hdr, const struct iovec *payload,
-    int npayload)
+    int npayload, unsigned secret)
 {
 	uint8_t		 prefix[FRAME_PREFIX_LEN];
 	struct iovec	 iov[2 + RESPONSE_IOV];
 	size_t		 len, plen = 0;
+	unsigned	 iov_secret = 0;
 	char		*s;
 	int		 i, iovcnt = 2, rc;
 
@@ -359,8 +397,11 @@ conn_send(struct conn *c, json_t *hdr, const struct iovec *payload,
 		return (0);
 	for (i = 0; i < npayload && i < RESPONSE_IOV; i++) {
 		plen += payload[i].iov_len;
-		if (payload[i].iov_len > 0)
-			iov[iovcnt++] = payload[i];
+		if (payload[i].iov_len == 0)
+			continue;
+		if (secret & 1U << i)
+			iov_secret |= 1U << iovcnt;
+		iov[iovcnt++] = payload[i];
 	}
 	if ((s = frame_header_dump(hdr, &len)) == NULL)
 		return (-1);
@@ -369,7 +410,7 @@ conn_send(struct conn *c, json_t *hdr, const struct iovec *payload,
 	iov[0].iov_len = sizeof(prefix);
 	iov[1].iov_base = s;
 	iov[1].iov_len = len;
-	rc = conn_write(c, iov, iovcnt);
+	rc = conn_write(c, iov, iovcnt, iov_secret);
 	free(s);
 	return (rc);
 }

@@ -4,6 +4,12 @@
  * Input is taken one whole TLS record at a time, so the bytes the context
  * did not consume are always a suffix of the caller's input.  This file
  * knows nothing of sockets or of the wire protocol.
+ *
+ * A mapped context hands its record state to the application when the
+ * handshake completes (context-map.c) and protects no record itself
+ * afterwards; its SSL object still answers what follows the handshake, the
+ * peer's handshake messages and our certificate request, through the
+ * record directions of context-map.c.
  */
 
 #include <stdlib.h>
@@ -38,6 +44,9 @@ struct tls_context {
 	int		 no_resume;
 	int		 busy;		/* a pool thread runs a step */
 	int64_t		 started_ms;	/* made at (context_now_ms()) */
+	struct ctx_map	*map;		/* may be mapped, or is; else NULL */
+	int		 mapped;	/* the application protects records */
+	unsigned char	*plain;		/* a mapped context's output opened */
 };
 
 static int	context_index = -1;
@@ -70,9 +79,20 @@ session_new(SSL *ssl, SSL_SESSION *sess)
 	return (0);
 }
 
+/* OpenSSL's key log: the traffic secrets of a context that may be mapped. */
+static void
+keylog(const SSL *ssl, const char *line)
+{
+	struct tls_context	*c = SSL_get_ex_data(ssl, context_index);
+
+	if (c != NULL && c->map != NULL && !c->mapped)
+		ctx_map_keylog(c->map, line);
+}
+
 void
 context_init_ssl_ctx(SSL_CTX *sctx, enum direction dir)
 {
+	SSL_CTX_set_keylog_callback(sctx, keylog);
 	if (dir == DIR_INBOUND) {
 		/* Tickets and session id contexts: creds.c, at load. */
 		SSL_CTX_set_alpn_select_cb(sctx, alpn_select, NULL);
@@ -193,7 +213,9 @@ context_new(struct cred *cred, enum direction dir, const struct ctx_params *p,
 	c->cred = cred_ref(cred);
 	c->uid = p->uid;
 	c->no_resume = p->no_resume;
-	if ((c->ssl = SSL_new(sctx)) == NULL ||
+	if ((p->mapped && cred->records == RECORDS_PROCESS &&
+	    (c->map = ctx_map_new()) == NULL) ||
+	    (c->ssl = SSL_new(sctx)) == NULL ||
 	    (c->rbio = tls_bio_input_new()) == NULL ||
 	    (c->wbio = tls_bio_output_new()) == NULL) {
 		BIO_free(c->rbio);
@@ -284,10 +306,15 @@ context_output(struct tls_context *c, struct step_result *res)
 	tls_bio_output_get(c->wbio, &res->out, &res->out_len);
 }
 
+/* The output was sent: free it; the packed record state is cleansed. */
 void
 context_output_done(struct tls_context *c)
 {
 	tls_bio_output_reset(c->wbio);
+	free(c->plain);
+	c->plain = NULL;
+	if (c->map != NULL)
+		ctx_map_packed_clear(c->map);
 }
 
 void
@@ -404,6 +431,35 @@ handshake_run(struct tls_context *c, const unsigned char *in, size_t len,
 	return (SEC_I_CONTINUE_NEEDED);
 }
 
+/*
+ * The handshake completed: map the context when it was asked to and its
+ * suite allows, else leave it to protect its records here.  The output
+ * (a server's session tickets, a client's Finished) is not sent when
+ * mapping fails.
+ */
+static secctx_status
+context_map(struct tls_context *c, struct step_result *res,
+    struct sc_err *err)
+{
+	int	mapped;
+
+	if (ctx_map_capture(c->map, c->ssl, c->dir, res->out, res->out_len,
+	    &mapped, err) != SEC_E_OK) {
+		c->failed = 1;
+		res->out = NULL;
+		res->out_len = 0;
+		return (err->status);
+	}
+	if (!mapped) {
+		ctx_map_free(c->map);
+		c->map = NULL;
+		return (SEC_E_OK);
+	}
+	c->mapped = 1;
+	ctx_map_packed(c->map, &res->mapped, &res->mapped_len);
+	return (SEC_E_OK);
+}
+
 secctx_status
 context_handshake(struct tls_context *c, const unsigned char *in, size_t len,
     struct step_result *res, struct sc_err *err)
@@ -418,7 +474,16 @@ context_handshake(struct tls_context *c, const unsigned char *in, size_t len,
 	tls_bio_input_set(c->rbio, in);
 	st = handshake_run(c, in, len, res, err);
 	tls_bio_input_set(c->rbio, NULL);
+	if (st == SEC_E_OK && c->map != NULL)
+		st = context_map(c, res, err);
 	return (st);
+}
+
+static secctx_status
+mapped_refused(struct sc_err *err)
+{
+	return (sc_seterr(err, SEC_E_OUT_OF_SEQUENCE, "the context is mapped: "
+	    "the application protects its records"));
 }
 
 secctx_status
@@ -431,6 +496,8 @@ context_encrypt(struct tls_context *c, const unsigned char *in, size_t len,
 	if (!c->done)
 		return (sc_seterr(err, SEC_E_OUT_OF_SEQUENCE,
 		    "the handshake is not complete"));
+	if (c->mapped)
+		return (mapped_refused(err));
 	if (c->shut)
 		return (sc_seterr(err, SEC_E_CONTEXT_EXPIRED,
 		    "the context was shut down"));
@@ -540,6 +607,8 @@ context_decrypt(struct tls_context *c, const unsigned char *in, size_t len,
 	if (!c->done)
 		return (sc_seterr(err, SEC_E_OUT_OF_SEQUENCE,
 		    "the handshake is not complete"));
+	if (c->mapped)
+		return (mapped_refused(err));
 	ERR_clear_error();
 	tls_bio_input_set(c->rbio, in);
 	st = decrypt_run(c, in, len, max_records, res, err);
@@ -554,6 +623,8 @@ context_shutdown(struct tls_context *c, struct step_result *res,
 	int	oom;
 
 	memset(res, 0, sizeof(*res));
+	if (c->mapped)
+		return (mapped_refused(err));
 	if (!c->shut) {
 		ERR_clear_error();
 		if (SSL_shutdown(c->ssl) < 0) {
@@ -570,6 +641,202 @@ context_shutdown(struct tls_context *c, struct step_result *res,
 		}
 		c->shut = 1;
 	}
+	context_output(c, res);
+	return (SEC_E_OK);
+}
+
+/*
+ * What the SSL object wrote after the handshake: the records to send, or,
+ * for a mapped context, their plaintext as TLSPlaintext records, which
+ * the application seals under its current keys.
+ */
+static secctx_status
+context_written(struct tls_context *c, struct step_result *res,
+    struct sc_err *err)
+{
+	size_t	len;
+
+	context_output(c, res);
+	if (!c->mapped || res->out_len == 0)
+		return (SEC_E_OK);
+	if ((c->plain = malloc(res->out_len)) == NULL) {
+		sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+		goto fail;
+	}
+	if (ctx_map_open(c->map, res->out, res->out_len, c->plain, &len,
+	    err) != SEC_E_OK)
+		goto fail;
+	tls_bio_output_reset(c->wbio);
+	res->out = c->plain;
+	res->out_len = len;
+	return (SEC_E_OK);
+fail:
+	c->failed = 1;
+	res->out = NULL;
+	res->out_len = 0;
+	return (err->status);
+}
+
+/*
+ * Read the peer's sealed handshake records in rbio, to the end: no
+ * application data can come out of them.
+ */
+static secctx_status
+post_handshake_read(struct tls_context *c, struct sc_err *err)
+{
+	unsigned char	byte;
+	size_t		n;
+	int		r;
+
+	if ((r = SSL_read_ex(c->ssl, &byte, 1, &n)) == 1)
+		return (sc_seterr(err, SEC_E_ILLEGAL_MESSAGE,
+		    "application data among handshake messages"));
+	if (SSL_get_error(c->ssl, r) == SSL_ERROR_WANT_READ)
+		return (SEC_E_OK);
+	return (tls_error(c->ssl, err));
+}
+
+/* The SSL object failed: the alert it wrote goes out with the status. */
+static secctx_status
+context_post_failed(struct tls_context *c, struct step_result *res,
+    secctx_status st)
+{
+	struct sc_err	ignored;
+
+	c->failed = 1;
+	(void)context_written(c, res, &ignored);
+	return (st);
+}
+
+/*
+ * A mapped context: handshake messages the peer sent after the handshake
+ * (len > 0 bytes), sealed as the SSL object expects them.  Its answer, if
+ * any, or the alert of a failure, is the plaintext of res.
+ */
+secctx_status
+context_post_handshake(struct tls_context *c, const unsigned char *in,
+    size_t len, struct step_result *res, struct sc_err *err)
+{
+	unsigned char	*sealed;
+	size_t		 sealed_len;
+	secctx_status	 st;
+
+	memset(res, 0, sizeof(*res));
+	if (!c->mapped)
+		return (sc_seterr(err, SEC_E_OUT_OF_SEQUENCE, "the context is "
+		    "not mapped: its records go through decrypt"));
+	ERR_clear_error();
+	if (ctx_map_seal(c->map, in, len, &sealed, &sealed_len,
+	    err) != SEC_E_OK) {
+		c->failed = 1;
+		return (err->status);
+	}
+	tls_bio_input_set(c->rbio, sealed);
+	tls_bio_input_extend(c->rbio, sealed_len);
+	st = post_handshake_read(c, err);
+	tls_bio_input_set(c->rbio, NULL);
+	free(sealed);
+	if (st != SEC_E_OK)
+		return (context_post_failed(c, res, st));
+	return (context_written(c, res, err));
+}
+
+/* A message of ours after the handshake ('what', TLS 1.3 only). */
+static secctx_status
+post_handshake_allowed(struct tls_context *c, const char *what,
+    struct sc_err *err)
+{
+	if (!c->done)
+		return (sc_seterr(err, SEC_E_OUT_OF_SEQUENCE,
+		    "the handshake is not complete"));
+	if (c->shut)
+		return (sc_seterr(err, SEC_E_CONTEXT_EXPIRED,
+		    "the context was shut down"));
+	if (SSL_version(c->ssl) != TLS1_3_VERSION)
+		return (sc_seterr(err, SEC_E_UNSUPPORTED_FUNCTION,
+		    "%s needs TLS 1.3", what));
+	return (SEC_E_OK);
+}
+
+/* SSL_verify_client_post_handshake() refused: why, as a status. */
+static secctx_status
+pha_refused(struct sc_err *err)
+{
+	switch (ERR_GET_REASON(ERR_peek_last_error())) {
+	case SSL_R_EXTENSION_NOT_RECEIVED:
+		ERR_clear_error();
+		return (sc_seterr(err, SEC_E_UNSUPPORTED_FUNCTION, "the client "
+		    "did not offer post-handshake authentication"));
+	case SSL_R_REQUEST_PENDING:
+	case SSL_R_REQUEST_SENT:
+		ERR_clear_error();
+		return (sc_seterr(err, SEC_E_OUT_OF_SEQUENCE, "a certificate "
+		    "request is already pending"));
+	default:
+		return (sc_seterr(err, SEC_E_INTERNAL_ERROR, "cannot request "
+		    "a certificate: %s", ssl_reason()));
+	}
+}
+
+/*
+ * A server's request for the client's certificate (TLS 1.3 post-handshake
+ * authentication): its CertificateRequest in res, as records or, mapped,
+ * as plaintext.  The client's answer comes in decrypt or post_handshake.
+ */
+secctx_status
+context_request_client_cert(struct tls_context *c, struct step_result *res,
+    struct sc_err *err)
+{
+	int	r;
+
+	memset(res, 0, sizeof(*res));
+	if (c->dir != DIR_INBOUND)
+		return (sc_seterr(err, SEC_E_UNSUPPORTED_FUNCTION, "a client "
+		    "context cannot request a client certificate"));
+	if (post_handshake_allowed(c, "a certificate request after the "
+	    "handshake", err) != SEC_E_OK)
+		return (err->status);
+	if (!c->cred->has_trust)
+		return (sc_seterr(err, SEC_E_NO_CREDENTIALS, "credential '%s' "
+		    "has no trust anchors to verify client certificates",
+		    c->cred->name));
+	if (!(SSL_get_verify_mode(c->ssl) & SSL_VERIFY_PEER))
+		SSL_set_verify(c->ssl, SSL_VERIFY_PEER, NULL);
+	ERR_clear_error();
+	if (SSL_verify_client_post_handshake(c->ssl) != 1)
+		return (pha_refused(err));
+	if ((r = SSL_do_handshake(c->ssl)) != 1 &&
+	    SSL_get_error(c->ssl, r) != SSL_ERROR_WANT_READ)
+		return (context_post_failed(c, res, tls_error(c->ssl, err)));
+	return (context_written(c, res, err));
+}
+
+/*
+ * Our KeyUpdate (TLS 1.3) on a context whose records the daemon protects:
+ * its record in res; with request_peer the peer is asked for its own.  A
+ * mapped context's application updates its keys itself.
+ */
+secctx_status
+context_key_update(struct tls_context *c, int request_peer,
+    struct step_result *res, struct sc_err *err)
+{
+	int	r;
+
+	memset(res, 0, sizeof(*res));
+	if (c->mapped)
+		return (mapped_refused(err));
+	if (post_handshake_allowed(c, "a KeyUpdate", err) != SEC_E_OK)
+		return (err->status);
+	ERR_clear_error();
+	if (SSL_key_update(c->ssl, request_peer ? SSL_KEY_UPDATE_REQUESTED :
+	    SSL_KEY_UPDATE_NOT_REQUESTED) != 1) {
+		ERR_clear_error();
+		return (sc_seterr(err, SEC_E_OUT_OF_SEQUENCE,
+		    "a KeyUpdate is already pending"));
+	}
+	if ((r = SSL_do_handshake(c->ssl)) != 1 &&
+	    SSL_get_error(c->ssl, r) != SSL_ERROR_WANT_READ)
+		return (context_post_failed(c, res, tls_error(c->ssl, err)));
 	context_output(c, res);
 	return (SEC_E_OK);
 }
@@ -608,6 +875,8 @@ context_free(struct tls_context *c)
 		    SSL_RECEIVED_SHUTDOWN);
 	SSL_free(c->ssl);
 	cred_unref(c->cred);
+	ctx_map_free(c->map);
+	free(c->plain);
 	free(c->alpn);
 	free(c->target);
 	free(c);

@@ -40,6 +40,9 @@ static const struct op {
 	{ "encrypt", op_encrypt, 0 },
 	{ "decrypt", op_decrypt, 0 },
 	{ "shutdown", op_shutdown, 0 },
+	{ "post_handshake", op_post_handshake, 0 },
+	{ "request_client_cert", op_request_client_cert, 0 },
+	{ "key_update", op_key_update, 0 },
 	{ "export_keying_material", op_export, 0 },
 	{ "channel_binding", op_channel_binding, 0 },
 	{ "peer_certificates", op_peer_certificates, 0 },
@@ -56,7 +59,7 @@ respond(struct conn *c, int64_t id, secctx_status status, const char *msg,
 	if (hdr == NULL || (r != NULL && r->fields != NULL &&
 	    json_object_update(hdr, r->fields) != 0) ||
 	    conn_send(c, hdr, r != NULL ? r->payload : NULL,
-	    r != NULL ? RESPONSE_IOV : 0) != 0) {
+	    r != NULL ? RESPONSE_IOV : 0, r != NULL ? r->secret : 0) != 0) {
 		log_err("connection %llu: cannot queue a response; closing",
 		    (unsigned long long)c->serial);
 		conn_close_after_write(c);

@@ -58,7 +58,8 @@ get_params(const json_t *hdr, enum direction dir, struct ctx_params *p,
 	    (dir == DIR_OUTBOUND && msg_get_bool(hdr,
 	    "no_post_handshake_auth", &p->no_pha, err) != SEC_E_OK) ||
 	    (dir == DIR_OUTBOUND && msg_get_bool(hdr, "skip_validation",
-	    &p->skip_validation, err) != SEC_E_OK))
+	    &p->skip_validation, err) != SEC_E_OK) ||
+	    msg_get_bool(hdr, "mapped", &p->mapped, err) != SEC_E_OK)
 		return (err->status);
 	if (p->alpn_len > 0)
 		p->alpn = alpn;
@@ -205,7 +206,10 @@ context_audit(struct conn *c, struct tls_context *ctx, secctx_status st,
 	audit_context(&a, st, err->msg);
 }
 
-/* The response to a handshake step: its output, extra and missing. */
+/*
+ * The response to a handshake step: its output, extra and missing; for a
+ * context it mapped, the packed record state after the output.
+ */
 static secctx_status
 handshake_answer(struct conn *c, struct tls_context *ctx, uint64_t h,
     secctx_status st, const struct step_result *res, struct response *r,
@@ -223,11 +227,16 @@ handshake_answer(struct conn *c, struct tls_context *ctx, uint64_t h,
 		context_audit(c, ctx, st, err);
 	if (msg_set_handle(r->fields, "ctx", h) != 0 ||
 	    msg_set_int(r->fields, "extra", res->extra) != 0 ||
-	    msg_set_int(r->fields, "missing", res->missing) != 0) {
+	    msg_set_int(r->fields, "missing", res->missing) != 0 ||
+	    (res->mapped_len > 0 && msg_set_int(r->fields, "mapped",
+	    res->mapped_len) != 0)) {
 		context_failed(c, h, ctx, r);
 		return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
 		    "out of memory"));
 	}
+	r->payload[1].iov_base = (void *)res->mapped;
+	r->payload[1].iov_len = res->mapped_len;
+	r->secret = 1U << 1;
 	return (st);
 }
 

@@ -1,7 +1,9 @@
 /*
- * Protected messages on an established context: encrypt, decrypt and
- * shutdown.  A failure of the TLS connection deletes the context, as for
- * the handshake; a call the context's state does not allow leaves it be.
+ * Messages on an established context: the protected ones (encrypt,
+ * decrypt, shutdown), and the handshake messages after the handshake (the
+ * peer's to a mapped context, a server's certificate request).  A failure
+ * of the TLS connection deletes the context, as for the handshake; a call
+ * the context's state does not allow leaves it be.
  */
 
 #include <stdlib.h>
@@ -15,7 +17,8 @@ static int
 context_survives(secctx_status st)
 {
 	return (!SECCTX_FAILED(st) || st == SEC_E_INCOMPLETE_MESSAGE ||
-	    st == SEC_E_CONTEXT_EXPIRED || st == SEC_E_OUT_OF_SEQUENCE);
+	    st == SEC_E_CONTEXT_EXPIRED || st == SEC_E_OUT_OF_SEQUENCE ||
+	    st == SEC_E_UNSUPPORTED_FUNCTION || st == SEC_E_NO_CREDENTIALS);
 }
 
 /* Answer with the context's output; delete the context if it failed. */
@@ -104,5 +107,63 @@ op_shutdown(struct conn *c, struct request *req, struct response *r,
 	if ((ctx = context_get(c, req->hdr, &h, err)) == NULL)
 		return (err->status);
 	st = context_shutdown(ctx, &res, err);
+	return (message_done(c, h, ctx, r, &res, st));
+}
+
+/*
+ * A mapped context: the handshake messages the peer sent after the
+ * handshake.  The payload of the answer is the SSL object's answer, as
+ * TLSPlaintext records for the application to seal.
+ */
+secctx_status
+op_post_handshake(struct conn *c, struct request *req, struct response *r,
+    struct sc_err *err)
+{
+	struct tls_context	*ctx;
+	struct step_result	 res;
+	secctx_status		 st;
+	uint64_t		 h;
+
+	if ((ctx = context_get(c, req->hdr, &h, err)) == NULL)
+		return (err->status);
+	if (req->plen == 0)
+		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
+		    "no handshake message"));
+	st = context_post_handshake(ctx, req->payload, req->plen, &res, err);
+	return (message_done(c, h, ctx, r, &res, st));
+}
+
+/* A server context asks for the client's certificate (TLS 1.3). */
+secctx_status
+op_request_client_cert(struct conn *c, struct request *req,
+    struct response *r, struct sc_err *err)
+{
+	struct tls_context	*ctx;
+	struct step_result	 res;
+	secctx_status		 st;
+	uint64_t		 h;
+
+	if ((ctx = context_get(c, req->hdr, &h, err)) == NULL)
+		return (err->status);
+	st = context_request_client_cert(ctx, &res, err);
+	return (message_done(c, h, ctx, r, &res, st));
+}
+
+/* Our KeyUpdate, on a context whose records the daemon protects. */
+secctx_status
+op_key_update(struct conn *c, struct request *req, struct response *r,
+    struct sc_err *err)
+{
+	struct tls_context	*ctx;
+	struct step_result	 res;
+	secctx_status		 st;
+	uint64_t		 h;
+	int			 request_peer = 0;
+
+	if ((ctx = context_get(c, req->hdr, &h, err)) == NULL ||
+	    msg_get_bool(req->hdr, "request_peer", &request_peer,
+	    err) != SEC_E_OK)
+		return (err->status);
+	st = context_key_update(ctx, request_peer, &res, err);
 	return (message_done(c, h, ctx, r, &res, st));
 }

@@ -55,6 +55,16 @@ enum direction {
 	DIR_INBOUND = 2		/* server side: accept */
 };
 
+/*
+ * Who protects the records of a context once its handshake is complete:
+ * the application's process, when it asks to (a mapped context), or
+ * always the daemon.
+ */
+enum records {
+	RECORDS_PROCESS = 0,
+	RECORDS_DAEMON = 1
+};
+
 /* creds.c: a named credential, loaded once. */
 struct cred {
 	char		*name;
@@ -69,6 +79,7 @@ struct cred {
 	char		**executables;	/* absolute paths; none: any */
 	size_t		 nexecutables;
 	int		 directions;	/* DIR_* bits allowed; 0: both */
+	enum records	 records;	/* who protects established records */
 };
 
 struct cred_source {
@@ -83,6 +94,7 @@ struct cred_source {
 	const char	*ciphersuites;	/* TLS 1.3 suites */
 	const char	*groups;	/* key exchange groups */
 	const char	*signature_algorithms;
+	enum records	 records;
 };
 
 /* creds.c */
@@ -189,6 +201,8 @@ struct ctx_params {
 						   certificate requests */
 	int			 skip_validation; /* client: verify, but do
 						   not fail the handshake */
+	int			 mapped;	/* the caller may protect the
+						   records itself */
 };
 
 struct step_result {
@@ -196,6 +210,10 @@ struct step_result {
 	size_t			 out_len;
 	size_t			 extra;
 	size_t			 missing;
+	const unsigned char	*mapped;	/* the packed record state of a
+						   context mapped by this step,
+						   owned by ctx: keys */
+	size_t			 mapped_len;
 };
 
 struct decrypt_result {
@@ -245,6 +263,13 @@ secctx_status	 context_decrypt(struct tls_context *, const unsigned char *,
 		    struct sc_err *);
 secctx_status	 context_shutdown(struct tls_context *, struct step_result *,
 		    struct sc_err *);
+secctx_status	 context_post_handshake(struct tls_context *,
+		    const unsigned char *, size_t, struct step_result *,
+		    struct sc_err *);
+secctx_status	 context_key_update(struct tls_context *, int request_peer,
+		    struct step_result *, struct sc_err *);
+secctx_status	 context_request_client_cert(struct tls_context *,
+		    struct step_result *, struct sc_err *);
 secctx_status	 context_export(struct tls_context *, const char *label,
 		    const unsigned char *context, size_t context_len,
 		    int use_context, unsigned char *out, size_t len,
@@ -270,6 +295,25 @@ void		 context_free(struct tls_context *);
 int		 context_global_init(void);
 void		 context_global_cleanup(void);
 void		 context_init_ssl_ctx(SSL_CTX *, enum direction);
+
+/*
+ * context-map.c: the record state a mapped context hands to the
+ * application, and the daemon's own directions toward its SSL object.
+ */
+struct ctx_map;
+struct ctx_map	*ctx_map_new(void);
+void		 ctx_map_free(struct ctx_map *);
+void		 ctx_map_keylog(struct ctx_map *, const char *line);
+secctx_status	 ctx_map_capture(struct ctx_map *, SSL *, enum direction,
+		    const unsigned char *out, size_t out_len, int *mapped,
+		    struct sc_err *);
+void		 ctx_map_packed(const struct ctx_map *, const unsigned char **,
+		    size_t *);
+void		 ctx_map_packed_clear(struct ctx_map *);
+secctx_status	 ctx_map_seal(struct ctx_map *, const unsigned char *, size_t,
+		    unsigned char **out, size_t *out_len, struct sc_err *);
+secctx_status	 ctx_map_open(struct ctx_map *, const unsigned char *, size_t,
+		    unsigned char *out, size_t *out_len, struct sc_err *);
 
 /* session-cache.c: client sessions by credential, uid and target. */
 void		 session_cache_put(const char *, uid_t, const char *,
@@ -365,7 +409,7 @@ struct conn {
 void		 conn_accept(struct shard *, int fd, const struct peer *);
 void		 conn_close_all(void);
 int		 conn_send(struct conn *, json_t *hdr, const struct iovec *,
-		    int);
+		    int, unsigned secret);
 void		 conn_close_after_write(struct conn *);
 int		 conn_job_start(struct conn *);
 void		 conn_job_end(struct conn *);
@@ -412,6 +456,7 @@ struct request {
 struct response {
 	json_t			*fields;
 	struct iovec		 payload[RESPONSE_IOV];	/* sent in turn */
+	unsigned		 secret;	/* bit i: payload[i] holds keys */
 	void			*owned;		/* freed after sending */
 	struct tls_context	*ctx;		/* output to release */
 	int			 free_ctx;	/* the context failed */
@@ -446,7 +491,8 @@ void		 context_failed(struct conn *, uint64_t, struct tls_context *,
 op_fn		 op_export, op_channel_binding, op_peer_certificates;
 
 /* op-message.c */
-op_fn		 op_encrypt, op_decrypt, op_shutdown;
+op_fn		 op_encrypt, op_decrypt, op_shutdown, op_post_handshake,
+		 op_request_client_cert, op_key_update;
 
 /* limits.c: the limits of docs/configuration.md and the counters. */
 enum limit {

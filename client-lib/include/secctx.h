@@ -26,13 +26,23 @@
  * All objects are safe to use from several threads; calls on one connection
  * are serialized.
  *
+ * An established context is normally mapped: its records are protected
+ * in this process (the daemon handed over its traffic keys), so
+ * secctx_encrypt(), secctx_decrypt(), secctx_shutdown() and
+ * secctx_key_update() make no request to the daemon, and go on working
+ * while the daemon is away.  A credential configured with "records":
+ * "daemon", and a CBC cipher suite, keep every record in the daemon.
+ *
  * When the daemon goes away (killed, restarted) or does not answer within
  * the connection's timeout (secctx_set_timeout()), no call hangs:
  *
- *   SEC_E_CONTEXT_EXPIRED     a call naming a context of the lost
- *                             connection, the one waiting when it was lost
- *                             and every later one: the context is lost;
- *                             only secctx_delete() remains, and succeeds;
+ *   SEC_E_CONTEXT_EXPIRED     a call that needs the daemon's half of a
+ *                             context of the lost connection (any call on
+ *                             an unmapped context; the attributes of a
+ *                             mapped one), the one waiting when it was
+ *                             lost and every later one: an unmapped
+ *                             context is lost, only secctx_delete()
+ *                             remains, and succeeds;
  *   SEC_E_NO_AUTHENTICATING_AUTHORITY
  *                             any other call while the daemon cannot be
  *                             reached or does not answer in time.
@@ -223,16 +233,22 @@ struct secctx_message {
 /*
  * Decrypt the whole records at the start of 'in':
  *   SEC_E_OK                  data holds their plaintext (maybe none: the
- *                             records were post-handshake messages, which
- *                             the daemon handles); keep the last 'extra'
- *                             input bytes for the next call;
+ *                             records were post-handshake messages: a
+ *                             KeyUpdate, or tickets and certificate
+ *                             requests, which the daemon handles); keep
+ *                             the last 'extra' input bytes for the next
+ *                             call;
  *   SEC_E_INCOMPLETE_MESSAGE  'in' starts with a partial record: read at
  *                             least 'missing' more bytes and call again;
  *   SEC_I_CONTEXT_EXPIRED     the peer sent close_notify; data holds what
  *                             came before it;
  *   other errors              the record failed (SEC_E_DECRYPT_FAILURE...);
  *                             'out' holds the alert to send; the context is
- *                             dead and only secctx_delete() remains.
+ *                             dead and only secctx_delete() remains.  A
+ *                             mapped context whose peer asks for a client
+ *                             certificate while the daemon is away fails
+ *                             with SEC_E_NO_AUTHENTICATING_AUTHORITY;
+ *                             tickets arriving then are dropped.
  * Whenever out_len > 0, send 'out' to the peer.
  */
 secctx_status	 secctx_decrypt(secctx_ctx *ctx, struct secctx_message *m);
@@ -242,6 +258,28 @@ secctx_status	 secctx_decrypt(secctx_ctx *ctx, struct secctx_message *m);
  * Encrypting afterwards fails with SEC_E_CONTEXT_EXPIRED.
  */
 secctx_status	 secctx_shutdown(secctx_ctx *ctx, void **out, size_t *out_len);
+
+/*
+ * TLS 1.3 KeyUpdate (RFC 8446 4.6.3): protect our next records under a new
+ * key and, with request_peer, ask the peer to do the same.  *out holds the
+ * KeyUpdate to send before any record encrypted afterwards (release with
+ * secctx_free()).  A mapped context also updates its key by itself before
+ * the cipher's usage limit (RFC 8446 5.5).  SEC_E_UNSUPPORTED_FUNCTION
+ * for TLS 1.2; SEC_E_CONTEXT_EXPIRED after secctx_shutdown().
+ */
+secctx_status	 secctx_key_update(secctx_ctx *ctx, int request_peer,
+		    void **out, size_t *out_len);
+
+/*
+ * Server side, TLS 1.3: ask the client for a certificate after the
+ * handshake (post-handshake authentication, RFC 8446 4.6.2).  *out holds
+ * the CertificateRequest to send; the client's answer arrives through
+ * secctx_decrypt(), after which secctx_query_info() names the client.
+ * The client must have offered post-handshake authentication and the
+ * credential must have trust anchors: SEC_E_UNSUPPORTED_FUNCTION otherwise.
+ */
+secctx_status	 secctx_request_client_cert(secctx_ctx *ctx, void **out,
+		    size_t *out_len);
 
 /*
  * Delete a context at any point, freeing it in the daemon.  The request is

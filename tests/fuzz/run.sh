@@ -1,6 +1,6 @@
 #!/bin/sh
 #
-# run.sh BUILD_DIR SECONDS [TARGET...]: run each fuzz target (all five by
+# run.sh BUILD_DIR SECONDS [TARGET...]: run each fuzz target (all six by
 # default) for SECONDS, one after the other, with its dictionary and its
 # seed corpus.  BUILD_DIR is a build with -DSECCTX_FUZZ=ON (CC=clang).
 #
@@ -14,14 +14,15 @@
 set -u
 
 if [ $# -lt 2 ]; then
-	echo "usage: $0 BUILD_DIR SECONDS [fuzz_frame|fuzz_config|fuzz_conn|fuzz_tls|fuzz_escape ...]" >&2
+	echo "usage: $0 BUILD_DIR SECONDS [fuzz_frame|fuzz_config|fuzz_conn|fuzz_tls|fuzz_escape|fuzz_mapped ...]" >&2
 	exit 2
 fi
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(cd "$1" && pwd)/tests/fuzz
 seconds=$2
 shift 2
-[ $# -gt 0 ] || set -- fuzz_frame fuzz_config fuzz_conn fuzz_tls fuzz_escape
+[ $# -gt 0 ] || set -- fuzz_frame fuzz_config fuzz_conn fuzz_tls fuzz_escape \
+    fuzz_mapped
 work=${FUZZ_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/secctx-fuzz.XXXXXX")}
 mkdir -p "$work"
 status=0
@@ -33,6 +34,7 @@ for t in "$@"; do
 	fuzz_conn)	max_len=16384 ;;
 	fuzz_tls)	max_len=16384 ;;
 	fuzz_escape)	max_len=4096 ;;
+	fuzz_mapped)	max_len=65536 ;;
 	*)	echo "$0: unknown target $t" >&2; exit 2 ;;
 	esac
 	mkdir -p "$work/$t/corpus" "$work/$t/artifacts"

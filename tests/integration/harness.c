@@ -257,6 +257,18 @@ make_pki(void)
 	return (0);
 }
 
+/*
+ * Where the credentials protect records: $SECCTX_TEST_RECORDS, "process"
+ * (the default) or "daemon".
+ */
+const char *
+harness_records(void)
+{
+	const char	*v = getenv("SECCTX_TEST_RECORDS");
+
+	return (v != NULL && strcmp(v, "daemon") == 0 ? "daemon" : "process");
+}
+
 /* One credential; extra: more keys ("\"k\": v, "), or NULL. */
 static void
 write_cred(FILE *f, const char *name, const char *cert, const char *ca,
@@ -267,9 +279,9 @@ write_cred(FILE *f, const char *name, const char *cert, const char *ca,
 		fprintf(f, "\"certificate\": \"%s/%s.pem\", "
 		    "\"private_key\": \"%s/%s.key\", ", harness.pki, cert,
 		    harness.pki, cert);
-	fprintf(f, "%s\"ca_file\": \"%s/%s\", \"uids\": [%s]}%s\n",
-	    extra != NULL ? extra : "", harness.pki, ca, uids,
-	    last ? "" : ",");
+	fprintf(f, "%s\"records\": \"%s\", \"ca_file\": \"%s/%s\", "
+	    "\"uids\": [%s]}%s\n", extra != NULL ? extra : "",
+	    harness_records(), harness.pki, ca, uids, last ? "" : ",");
 }
 
 /* The crl_file key naming a file of the PKI, for write_cred's extra. */

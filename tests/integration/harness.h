@@ -71,6 +71,9 @@ int		 harness_test_teardown(void **);
 /* In a teardown: a forked child that failed an assertion exits here. */
 void		 harness_child_guard(void);
 
+/* "process" or "daemon": where the test credentials protect records. */
+const char	*harness_records(void);
+
 /* The path of a PKI file, e.g. harness_pki("server.pem"); 8 rotating buffers. */
 const char	*harness_pki(const char *file);
 

@@ -12,6 +12,10 @@
  * deadline, not a benchmark); a stopped daemon costs the connection's
  * timeout; once the daemon is back the same connection and credential
  * objects work again.
+ *
+ * The credentials here protect records in the daemon ("records":
+ * "daemon"), so that an established context is lost with it; a mapped
+ * context outlives the daemon (test_outage.c).
  */
 
 #include <sys/wait.h>
@@ -46,9 +50,9 @@ start_daemon(struct xdaemon *d, const char *limits)
 	    "\"limits\": {%s}, \"credentials\": ["
 	    "{\"name\": \"server\", \"certificate\": \"@PKI@/server.pem\", "
 	    "\"private_key\": \"@PKI@/server.key\", \"ca_file\": "
-	    "\"@PKI@/ca.pem\", \"uids\": [@UID@]},"
+	    "\"@PKI@/ca.pem\", \"records\": \"daemon\", \"uids\": [@UID@]},"
 	    "{\"name\": \"client\", \"ca_file\": \"@PKI@/ca.pem\", "
-	    "\"uids\": [@UID@]}]}", limits);
+	    "\"records\": \"daemon\", \"uids\": [@UID@]}]}", limits);
 	xd_start(d, "faults", daemon_text);
 }
 

@@ -945,6 +945,191 @@ test_key_update_from_s_client(void **state)
 	link_close(&l);
 }
 
+/* Our KeyUpdate, from secctx_key_update(), goes out before the data. */
+static void
+link_key_update(struct link *l, int request_peer)
+{
+	void	*out;
+	size_t	 out_len;
+
+	assert_status(secctx_key_update(l->ctx, request_peer, &out, &out_len),
+	    SEC_E_OK);
+	assert_true(out_len > 0);
+	bytes_add(&l->sendq, out, out_len);
+	secctx_free(out);
+}
+
+/*
+ * Our KeyUpdate (secctx_key_update) to s_server: it reads it and, when we
+ * ask, updates its own key with its next data, which we read under it.
+ */
+static void
+test_key_update_to_s_server(void **state)
+{
+	const char		*msg = harness_test_file("ku-to-s_server.msg");
+	const char *const	 args[] = {
+		"-cert", harness_pki("server.pem"), "-key",
+		harness_pki("server.key"), "-tls1_3", "-msg", "-msgfile", msg,
+		NULL
+	};
+	struct secctx_options	 opt = { .target = "localhost" };
+	struct harness_child	*srv;
+	struct link		 l;
+	char			*text;
+	int			 port;
+
+	(void)state;
+	srv = harness_s_server(&port, args);
+	link_connect(&l, srv, port, "client-nocert", &opt);
+	link_receive(&l, "1 from s_server\n", 16);
+
+	link_key_update(&l, 0);
+	link_send(&l, "2 after ours\n", 13);
+	harness_child_wait_output(srv, "2 after ours\n", HARNESS_TIMEOUT_MS);
+	assert_int_equal(harness_file_count(msg, HARNESS_KU_RECEIVED), 1);
+	link_receive(&l, "3 from s_server\n", 16);
+	assert_int_equal(harness_file_count(msg, HARNESS_KU_SENT), 0);
+
+	link_key_update(&l, 1);
+	link_send(&l, "4 after ours, asked\n", 20);
+	harness_child_wait_output(srv, "4 after ours, asked\n",
+	    HARNESS_TIMEOUT_MS);
+	assert_int_equal(harness_file_count(msg, HARNESS_KU_RECEIVED), 2);
+	link_receive(&l, "5 under its new key\n", 20);
+	assert_int_equal(harness_file_count(msg, HARNESS_KU_SENT), 1);
+	link_send(&l, "6 still\n", 8);
+	harness_child_wait_output(srv, "6 still\n", HARNESS_TIMEOUT_MS);
+	text = harness_child_output(srv);
+	if (strstr(text, "\nERROR\n") != NULL)
+		fail_msg("s_server failed:\n%s", text);
+	free(text);
+	link_close(&l);
+}
+
+/* Our KeyUpdate, asking for one, to s_client: its next data uses it. */
+static void
+test_key_update_to_s_client(void **state)
+{
+	const char		*msg = harness_test_file("ku-to-s_client.msg");
+	const char *const	 args[] = {
+		"-quiet", "-no_ign_eof", "-CAfile", harness_pki("ca.pem"),
+		"-tls1_3", "-msg", "-msgfile", msg, NULL
+	};
+	struct link		 l;
+
+	(void)state;
+	link_serve_s_client(&l, 1, args, NULL);
+	link_receive(&l, "1 from s_client\n", 16);
+	link_key_update(&l, 1);
+	link_send(&l, "2 after ours\n", 13);
+	expect_peer_stdout(&l, "2 after ours\n", 13);
+	assert_int_equal(harness_file_count(msg, HARNESS_KU_RECEIVED), 1);
+	link_receive(&l, "3 under its new key\n", 20);
+	assert_int_equal(harness_file_count(msg, HARNESS_KU_SENT), 1);
+	link_send(&l, "4 still\n", 8);
+	expect_peer_stdout(&l, "4 still\n", 8);
+	link_close(&l);
+}
+
+/* TLS 1.3 record padding (s_server -record_padding) is taken off. */
+static void
+test_record_padding_from_s_server(void **state)
+{
+	const char *const	 args[] = {
+		"-cert", harness_pki("server.pem"), "-key",
+		harness_pki("server.key"), "-tls1_3", "-record_padding", "1000",
+		NULL
+	};
+	struct secctx_options	 opt = { .target = "localhost" };
+	struct harness_child	*srv;
+	struct link		 l;
+	int			 port;
+
+	(void)state;
+	srv = harness_s_server(&port, args);
+	link_connect(&l, srv, port, "client-nocert", &opt);
+	link_receive(&l, "padded to a multiple of 1000\n", 29);
+	link_receive(&l, "and again\n", 10);
+	link_send(&l, "back\n", 5);
+	harness_child_wait_output(srv, "back\n", HARNESS_TIMEOUT_MS);
+	link_close(&l);
+}
+
+/*
+ * Our server asks s_client for a certificate after the handshake
+ * (secctx_request_client_cert): s_client offered post-handshake
+ * authentication and answers; the context then names the client, and
+ * data keeps flowing.
+ */
+static void
+test_request_client_cert_s_client(void **state)
+{
+	const char *const	 args[] = {
+		"-quiet", "-no_ign_eof", "-CAfile", harness_pki("ca.pem"),
+		"-cert", harness_pki("client.pem"), "-key",
+		harness_pki("client.key"), "-tls1_3", "-enable_pha", NULL
+	};
+	struct secctx_info	 info;
+	struct link		 l;
+	void			*out;
+	size_t			 out_len;
+
+	(void)state;
+	link_serve_s_client(&l, 1, args, NULL);
+	link_receive(&l, "1 from s_client\n", 16);
+	harness_info(l.ctx, &info);
+	assert_string_equal(info.peer_subject, "");
+	assert_status(secctx_request_client_cert(l.ctx, &out, &out_len),
+	    SEC_E_OK);
+	assert_true(out_len > 0);
+	bytes_add(&l.sendq, out, out_len);
+	secctx_free(out);
+	link_send(&l, "2 after the request\n", 20);
+	expect_peer_stdout(&l, "2 after the request\n", 20);
+	/* Its Certificate, CertificateVerify and Finished, then data. */
+	link_receive(&l, "3 after its certificate\n", 24);
+	harness_info(l.ctx, &info);
+	assert_contains(info.peer_subject, "secctx test client");
+	link_send(&l, "4 still\n", 8);
+	expect_peer_stdout(&l, "4 still\n", 8);
+	link_close(&l);
+}
+
+/*
+ * gnutls-serv reads our KeyUpdate and, asked, updates its key: the echo
+ * comes back under its new key.
+ */
+static void
+test_key_update_gnutls_serv(void **state)
+{
+	char			 port_s[16];
+	const char *const	 argv[] = {
+		"gnutls-serv", "--echo", "--port", port_s, "--x509certfile",
+		harness_pki("server.pem"), "--x509keyfile",
+		harness_pki("server.key"), "--priority", PRIO_TLS13, NULL
+	};
+	struct secctx_options	 opt = { .target = "localhost" };
+	struct harness_child	*srv;
+	struct link		 l;
+	int			 port, i;
+
+	(void)state;
+	port = harness_free_port();
+	snprintf(port_s, sizeof(port_s), "%d", port);
+	srv = harness_spawn(argv);
+	harness_wait_port(port, 5000);
+	link_connect(&l, srv, port, "client-nocert", &opt);
+	for (i = 0; i < 3; i++) {
+		link_key_update(&l, i != 1);
+		link_send(&l, "echo me\n", 8);
+		link_pump(&l, NULL, 0, (size_t)(i + 1) * 8);
+		assert_int_equal(l.got.len, (size_t)(i + 1) * 8);
+		assert_memory_equal(l.got.data + i * 8, "echo me\n", 8);
+	}
+	assert_false(l.expired);
+	link_close(&l);
+}
+
 /*
  * s_server reports the cipher, the ALPN protocol it selected and the
  * keying material (full output) or the protocol and cipher (-brief).
@@ -1205,6 +1390,11 @@ main(void)
 		harness_test(test_key_update_from_s_server),
 		harness_test(test_key_update_from_s_client),
 		harness_test(test_key_update_reply_from_decrypt),
+		harness_test(test_key_update_to_s_server),
+		harness_test(test_key_update_to_s_client),
+		harness_test(test_key_update_gnutls_serv),
+		harness_test(test_record_padding_from_s_server),
+		harness_test(test_request_client_cert_s_client),
 		harness_test(test_encrypt_after_shutdown_keeps_context),
 		harness_test(test_attr_s_server_tls12),
 		harness_test(test_attr_s_server_tls13),

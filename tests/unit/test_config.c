@@ -343,6 +343,43 @@ test_threads(void **state)
 	config_free(cf);
 }
 
+/*
+ * "records": "process" unless a credential says "daemon"; anything else
+ * is refused, naming the key.
+ */
+static void
+test_records(void **state)
+{
+	struct fixture	*f = *state;
+	struct config	*cf;
+	struct sc_err	 err;
+
+	assert_int_equal(load(f, "{\"credentials\": [{\"name\": \"a\", "
+	    "\"ca_file\": \"@/ca.pem\"}, {\"name\": \"p\", "
+	    "\"ca_file\": \"@/ca.pem\", \"records\": \"process\"}, "
+	    "{\"name\": \"d\", \"ca_file\": \"@/ca.pem\", "
+	    "\"records\": \"daemon\"}]}", &cf, &err), SEC_E_OK);
+	assert_int_equal(config_find_cred(cf, "a")->records, RECORDS_PROCESS);
+	assert_int_equal(config_find_cred(cf, "p")->records, RECORDS_PROCESS);
+	assert_int_equal(config_find_cred(cf, "d")->records, RECORDS_DAEMON);
+	config_free(cf);
+
+	expect_error(f, "{\"credentials\": [{\"name\": \"a\", "
+	    "\"ca_file\": \"@/ca.pem\", \"records\": \"library\"}]}",
+	    "credentials[0] \"a\": records",
+	    "must be \"process\" or \"daemon\"");
+	expect_error(f, "{\"credentials\": [{\"name\": \"a\", "
+	    "\"ca_file\": \"@/ca.pem\", \"records\": true}]}",
+	    "credentials[0] \"a\": records",
+	    "must be \"process\" or \"daemon\"");
+	expect_error(f, "{\"credentials\": [{\"name\": \"a\", "
+	    "\"ca_file\": \"@/ca.pem\", \"records\": [\"daemon\"]}]}",
+	    "records", "must be \"process\" or \"daemon\"");
+	expect_error(f, "{\"credentials\": [{\"name\": \"a\", "
+	    "\"ca_file\": \"@/ca.pem\", \"records\": \"\"}]}",
+	    "records", "must be \"process\" or \"daemon\"");
+}
+
 /* A configuration with these limits (the members of "limits"). */
 static secctx_status
 load_limits(struct fixture *f, const char *limits, struct config **cf,
@@ -550,6 +587,7 @@ main(void)
 		cmocka_unit_test(test_crl_file),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_limits_contradict),
+		cmocka_unit_test(test_records),
 	};
 
 	log_init(0);
