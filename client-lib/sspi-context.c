@@ -262,8 +262,14 @@ sspi_call(struct sspi_ctx *x, ULONG req, struct sspi_bufs *b)
 		st = dst;
 		goto out;
 	}
-	if (st == SEC_E_OK)
+	/*
+	 * The stream sizes, now: EncryptMessage and DecryptMessage of a
+	 * mapped context then never need the daemon, even after it restarts.
+	 */
+	if (st == SEC_E_OK) {
 		x->done = 1;
+		(void)sspi_ctx_sizes(x);
+	}
 	if (tok.extra > 0 && b->in_extra != NULL) {
 		b->in_extra->BufferType = SECBUFFER_EXTRA;
 		b->in_extra->cbBuffer = (ULONG)tok.extra;

@@ -233,6 +233,7 @@ conn_stats(struct stats *st)
 	pthread_mutex_unlock(&conns_lock);
 	st->contexts = limits_total_contexts();
 	st->pool_steps = pool_steps();
+	st->mapped = context_mapped_count();
 }
 
 void

@@ -50,6 +50,7 @@ struct tls_context {
 };
 
 static int	context_index = -1;
+static uint64_t	contexts_mapped;	/* __atomic */
 
 static int	alpn_select(SSL *, const unsigned char **, unsigned char *,
 		    const unsigned char *, unsigned int, void *);
@@ -456,8 +457,16 @@ context_map(struct tls_context *c, struct step_result *res,
 		return (SEC_E_OK);
 	}
 	c->mapped = 1;
+	__atomic_add_fetch(&contexts_mapped, 1, __ATOMIC_RELAXED);
 	ctx_map_packed(c->map, &res->mapped, &res->mapped_len);
 	return (SEC_E_OK);
+}
+
+/* Contexts mapped since the start. */
+uint64_t
+context_mapped_count(void)
+{
+	return (__atomic_load_n(&contexts_mapped, __ATOMIC_RELAXED));
 }
 
 secctx_status

@@ -17,7 +17,8 @@ op_stats(struct conn *c, struct request *req, struct response *r,
 	if (msg_set_int(r->fields, "connections", st.connections) != 0 ||
 	    msg_set_int(r->fields, "contexts", st.contexts) != 0 ||
 	    msg_set_int(r->fields, "buffered", st.buffered) != 0 ||
-	    msg_set_int(r->fields, "pool_steps", (int64_t)st.pool_steps) != 0)
+	    msg_set_int(r->fields, "pool_steps", (int64_t)st.pool_steps) != 0 ||
+	    msg_set_int(r->fields, "mapped", (int64_t)st.mapped) != 0)
 		return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
 		    "out of memory"));
 	return (SEC_E_OK);

@@ -284,6 +284,7 @@ void		 context_set_busy(struct tls_context *, int);
 int		 context_busy(const struct tls_context *);
 /* Whether the handshake completed; when the context was made (ms). */
 int		 context_established(const struct tls_context *);
+uint64_t	 context_mapped_count(void);
 int		 context_step_signs_slowly(const struct tls_context *);
 int64_t		 context_started_ms(const struct tls_context *);
 int64_t		 context_now_ms(void);
@@ -513,6 +514,7 @@ struct stats {
 	size_t		 contexts;
 	size_t		 buffered;	/* bytes in all connection buffers */
 	uint64_t	 pool_steps;	/* handshake steps run in the pool */
+	uint64_t	 mapped;	/* contexts mapped */
 };
 
 void		 limits_default(struct limits *);

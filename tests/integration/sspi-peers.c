@@ -376,3 +376,49 @@ sspi_side_close(struct sspi_side *s)
 		assert_status(DeleteSecurityContext(&s->ctx), SEC_E_OK);
 	free(s);
 }
+
+/* EncryptMessage of "hello" in block; the record's length in *len. */
+SECURITY_STATUS
+sspi_hello_encrypt(PCtxtHandle h, uint8_t *block, size_t *len)
+{
+	SecBuffer	b[4];
+	SecBufferDesc	d = { SECBUFFER_VERSION, 4, b };
+	SECURITY_STATUS	st;
+
+	memset(b, 0, sizeof(b));
+	memcpy(block + 64, "hello", 5);
+	b[0].BufferType = SECBUFFER_STREAM_HEADER;
+	b[0].pvBuffer = block;
+	b[0].cbBuffer = 64;
+	b[1].BufferType = SECBUFFER_DATA;
+	b[1].pvBuffer = block + 64;
+	b[1].cbBuffer = 5;
+	b[2].BufferType = SECBUFFER_STREAM_TRAILER;
+	b[2].pvBuffer = block + 69;
+	b[2].cbBuffer = 256;
+	b[3].BufferType = SECBUFFER_EMPTY;
+	st = EncryptMessage(h, 0, &d, 0);
+	if (st == SEC_E_OK) {
+		/* Header, data and trailer end to end. */
+		memmove(block + b[0].cbBuffer, b[1].pvBuffer, b[1].cbBuffer);
+		memmove(block + b[0].cbBuffer + b[1].cbBuffer, b[2].pvBuffer,
+		    b[2].cbBuffer);
+		*len = b[0].cbBuffer + b[1].cbBuffer + b[2].cbBuffer;
+	}
+	return (st);
+}
+
+/* DecryptMessage of one record. */
+SECURITY_STATUS
+sspi_record_decrypt(PCtxtHandle h, uint8_t *in, size_t len)
+{
+	SecBuffer	b[4];
+	SecBufferDesc	d = { SECBUFFER_VERSION, 4, b };
+
+	memset(b, 0, sizeof(b));
+	b[0].BufferType = SECBUFFER_DATA;
+	b[0].pvBuffer = in;
+	b[0].cbBuffer = (ULONG)len;
+	b[1].BufferType = b[2].BufferType = b[3].BufferType = SECBUFFER_EMPTY;
+	return (DecryptMessage(h, &d, 0, NULL));
+}

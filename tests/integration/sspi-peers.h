@@ -64,4 +64,12 @@ void		 sspi_side_run(struct sspi_side *c, struct sspi_side *s,
 void		 sspi_side_run_from_client(struct sspi_side *c,
 		    struct sspi_side *s);
 
+/*
+ * EncryptMessage of "hello" into block (512 bytes: header room, data,
+ * trailer), the record laid end to end, its length in *len; and
+ * DecryptMessage of one record, in place.
+ */
+SECURITY_STATUS	 sspi_hello_encrypt(PCtxtHandle, uint8_t *block, size_t *len);
+SECURITY_STATUS	 sspi_record_decrypt(PCtxtHandle, uint8_t *in, size_t len);
+
 #endif

@@ -567,51 +567,6 @@ test_restart_under_threads(void **state)
 	xd_stop(&d);
 }
 
-/* EncryptMessage of a few bytes; the record's bytes, if out is given. */
-static SECURITY_STATUS
-sspi_encrypt(PCtxtHandle h, uint8_t *block, size_t *len)
-{
-	SecBuffer	b[4];
-	SecBufferDesc	d = { SECBUFFER_VERSION, 4, b };
-	SECURITY_STATUS	st;
-
-	memset(b, 0, sizeof(b));
-	memcpy(block + 64, "hello", 5);
-	b[0].BufferType = SECBUFFER_STREAM_HEADER;
-	b[0].pvBuffer = block;
-	b[0].cbBuffer = 64;
-	b[1].BufferType = SECBUFFER_DATA;
-	b[1].pvBuffer = block + 64;
-	b[1].cbBuffer = 5;
-	b[2].BufferType = SECBUFFER_STREAM_TRAILER;
-	b[2].pvBuffer = block + 69;
-	b[2].cbBuffer = 256;
-	b[3].BufferType = SECBUFFER_EMPTY;
-	st = EncryptMessage(h, 0, &d, 0);
-	if (st == SEC_E_OK) {
-		/* Header, data and trailer end to end. */
-		memmove(block + b[0].cbBuffer, b[1].pvBuffer, b[1].cbBuffer);
-		memmove(block + b[0].cbBuffer + b[1].cbBuffer, b[2].pvBuffer,
-		    b[2].cbBuffer);
-		*len = b[0].cbBuffer + b[1].cbBuffer + b[2].cbBuffer;
-	}
-	return (st);
-}
-
-static SECURITY_STATUS
-sspi_decrypt(PCtxtHandle h, uint8_t *in, size_t len)
-{
-	SecBuffer	b[4];
-	SecBufferDesc	d = { SECBUFFER_VERSION, 4, b };
-
-	memset(b, 0, sizeof(b));
-	b[0].BufferType = SECBUFFER_DATA;
-	b[0].pvBuffer = in;
-	b[0].cbBuffer = (ULONG)len;
-	b[1].BufferType = b[2].BufferType = b[3].BufferType = SECBUFFER_EMPTY;
-	return (DecryptMessage(h, &d, 0, NULL));
-}
-
 /* Forget a side's context, keeping its credential handle. */
 static void
 sspi_side_reset(struct sspi_side *s)
@@ -645,25 +600,25 @@ test_sspi_restart(void **state)
 	s = sspi_side_open(1, "server");
 	sspi_side_run(c, s, 0);
 	/* A record for the server to decrypt once the daemon is gone. */
-	assert_status(sspi_encrypt(&c->ctx, block, &len), SEC_E_OK);
+	assert_status(sspi_hello_encrypt(&c->ctx, block, &len), SEC_E_OK);
 	memcpy(rec, block, len);
 	rec_len = len;
 
 	xd_signal(&d, SIGKILL);
 	t0 = xd_now_ms();
-	assert_status(sspi_encrypt(&c->ctx, block, &len),
+	assert_status(sspi_hello_encrypt(&c->ctx, block, &len),
 	    SEC_E_CONTEXT_EXPIRED);
-	assert_status(sspi_decrypt(&s->ctx, rec, rec_len),
+	assert_status(sspi_record_decrypt(&s->ctx, rec, rec_len),
 	    SEC_E_CONTEXT_EXPIRED);
 	assert_within(t0, LOST_MS);
 
 	restart_daemon(&d);
-	assert_status(sspi_encrypt(&c->ctx, block, &len),
+	assert_status(sspi_hello_encrypt(&c->ctx, block, &len),
 	    SEC_E_CONTEXT_EXPIRED);
 	sspi_side_reset(c);
 	sspi_side_reset(s);
 	sspi_side_run(c, s, 0);
-	assert_status(sspi_encrypt(&c->ctx, block, &len), SEC_E_OK);
+	assert_status(sspi_hello_encrypt(&c->ctx, block, &len), SEC_E_OK);
 	sspi_side_close(c);
 	sspi_side_close(s);
 	if (saved != NULL)

@@ -506,6 +506,7 @@ xd_stats(const char *path, struct xd_stats *st)
 	st->buffered = json_integer_value(json_object_get(r.hdr, "buffered"));
 	st->pool_steps = json_integer_value(json_object_get(r.hdr,
 	    "pool_steps"));
+	st->mapped = json_integer_value(json_object_get(r.hdr, "mapped"));
 	assert_true(json_is_integer(json_object_get(r.hdr, "contexts")));
 	xd_resp_free(&r);
 	close(fd);

@@ -91,6 +91,7 @@ struct xd_stats {
 	int64_t	contexts;
 	int64_t	buffered;
 	int64_t	pool_steps;	/* handshake steps run in the pool */
+	int64_t	mapped;		/* contexts mapped since the start */
 };
 
 void		 xd_stats(const char *socket, struct xd_stats *);
