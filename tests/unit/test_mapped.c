@@ -9,11 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "keymem.h"
 #include "mapped.h"
 #include "record.h"
 
@@ -677,6 +679,52 @@ test_bad_state_refused(void **state)
 	assert_null(mapped_new(junk, 0));
 }
 
+/* The VmFlags of the mapping that holds p, from /proc/self/smaps. */
+static void
+vm_flags(const void *p, char *flags, size_t size)
+{
+	FILE		*f;
+	char		 line[512];
+	unsigned long	 lo, hi, a = (unsigned long)p;
+	int		 inside = 0;
+
+	flags[0] = '\0';
+	assert_non_null(f = fopen("/proc/self/smaps", "r"));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
+		    strchr(line, '-') < strchr(line, ' '))
+			inside = a >= lo && a < hi;
+		else if (inside && strncmp(line, "VmFlags:", 8) == 0) {
+			snprintf(flags, size, "%s", line + 8);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+/* Key memory: out of core dumps, cleansed when given back. */
+static void
+test_key_memory(void **state)
+{
+	struct mapped_keys_probe {
+		unsigned char	bytes[2 * sizeof(struct rec_dir)];
+	}		*k;
+	char		 flags[512];
+	size_t		 i;
+
+	(void)state;
+	assert_non_null(k = keymem_alloc(sizeof(*k)));
+	vm_flags(k, flags, sizeof(flags));
+	assert_non_null(strstr(flags, " dd"));
+	memset(k->bytes, 0xa5, sizeof(k->bytes));
+	keymem_free(k);
+	/* The first word holds the free list's link; the rest is zero. */
+	for (i = sizeof(void *); i < sizeof(k->bytes); i++)
+		assert_int_equal(k->bytes[i], 0);
+	/* Another size than the one slot size is refused. */
+	assert_null(keymem_alloc(sizeof(*k) + 64));
+}
+
 int
 main(void)
 {
@@ -698,6 +746,7 @@ main(void)
 		cmocka_unit_test(test_shutdown),
 		cmocka_unit_test(test_seal_plaintext),
 		cmocka_unit_test(test_bad_state_refused),
+		cmocka_unit_test(test_key_memory),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
