@@ -22,7 +22,8 @@ static const char *const keys[] = {
 	"alpn", "min_version", "max_version", "client_cert", "no_resume",
 	"skip_validation", "no_post_handshake_auth", "max_records", "label",
 	"length", "use_context", "type", "status", "code", "message", "extra",
-	"missing", "lengths", "data_len", "reply_len", "", NULL
+	"missing", "lengths", "data_len", "reply_len", "mapped", "request_peer",
+	"", NULL
 };
 static const char *const enum_names[] = { "TLSv1.2", "TLSv1.3", "none",
     "optional", "required", "outbound", "inbound", NULL };
