@@ -4,7 +4,8 @@
  *
  *  - "process" credentials map their contexts, "daemon" ones do not, and
  *    a CBC suite stays in the daemon whatever the credential says (the
- *    daemon's "mapped" counter, and data through s_server either way);
+ *    daemon's "mapped" counter, and data both ways with s_server: AES-GCM
+ *    and AES-CCM in TLS 1.2 and 1.3);
  *  - secctxd killed with SIGKILL during a 1 GiB transfer between two
  *    mapped contexts: the transfer completes and decrypts to the data
  *    sent; a new handshake during the outage fails with a clear status
@@ -35,7 +36,11 @@ static const char daemon_text[] = "{\"socket\": \"@SOCK@\", "
     "{\"name\": \"client-daemon\", \"ca_file\": \"@PKI@/ca.pem\", "
     "\"records\": \"daemon\", \"uids\": [@UID@]},"
     "{\"name\": \"client-cbc\", \"ca_file\": \"@PKI@/ca.pem\", "
-    "\"ciphers\": \"ECDHE-ECDSA-AES128-SHA256\", \"uids\": [@UID@]}]}";
+    "\"ciphers\": \"ECDHE-ECDSA-AES128-SHA256\", \"uids\": [@UID@]},"
+    "{\"name\": \"client-ccm\", \"ca_file\": \"@PKI@/ca.pem\", "
+    "\"ciphers\": \"ECDHE-ECDSA-AES128-CCM8:ECDHE-ECDSA-AES256-CCM\", "
+    "\"ciphersuites\": \"TLS_AES_128_CCM_SHA256:TLS_AES_128_CCM_8_SHA256\", "
+    "\"uids\": [@UID@]}]}";
 
 /* The bytes of the transfer at offset off: 64-bit words that name it. */
 static void
@@ -141,20 +146,54 @@ test_transfer_survives_kill(void **state)
 	xd_stop(&d);
 }
 
+/* Decrypt what arrives on fd until 'want' came out; the peer's tickets too. */
+static void
+receive(int fd, secctx_ctx *ctx, const char *want)
+{
+	struct secctx_message	 m;
+	uint8_t			 buf[65536];
+	char			 got[256];
+	size_t			 len = 0, have = 0;
+	secctx_status		 st;
+
+	while (have < strlen(want)) {
+		len += harness_recv(fd, buf + len, sizeof(buf) - len,
+		    HARNESS_TIMEOUT_MS);
+		memset(&m, 0, sizeof(m));
+		m.in = buf;
+		m.in_len = len;
+		if ((st = secctx_decrypt(ctx, &m)) == SEC_E_INCOMPLETE_MESSAGE)
+			continue;
+		assert_status(st, SEC_E_OK);
+		assert_true(have + m.data_len < sizeof(got));
+		memcpy(got + have, m.data, m.data_len);
+		have += m.data_len;
+		assert_int_equal(m.out_len, 0);
+		secctx_free(m.data);
+		memmove(buf, buf + len - m.extra, m.extra);
+		len = m.extra;
+	}
+	assert_int_equal(have, strlen(want));
+	assert_memory_equal(got, want, have);
+}
+
 /*
- * A TLS 1.2 client of credential 'cred' against s_server with 'cipher':
- * data goes through; the daemon's count of mapped contexts grows by
- * 'mapped'.
+ * A client of credential 'cred' against s_server offering only 'cipher'
+ * at 'version': data goes both ways; the daemon's count of mapped
+ * contexts grows by 'mapped'.
  */
 static void
-records_where(const char *cred, const char *cipher, int64_t mapped)
+records_where(const char *cred, enum secctx_version version,
+    const char *cipher, int64_t mapped)
 {
 	const char *const	 args[] = {
 		"-cert", harness_pki("server.pem"), "-key",
-		harness_pki("server.key"), "-tls1_2", "-cipher", cipher, NULL
+		harness_pki("server.key"),
+		version == SECCTX_TLS1_2 ? "-tls1_2" : "-tls1_3",
+		version == SECCTX_TLS1_2 ? "-cipher" : "-ciphersuites", cipher,
+		NULL
 	};
-	struct secctx_options	 opt = { .target = "localhost",
-				    .max_version = SECCTX_TLS1_2 };
+	struct secctx_options	 opt = { .target = "localhost" };
 	struct secctx_info	 info;
 	struct harness_child	*srv;
 	struct harness_hs	 hs;
@@ -166,6 +205,7 @@ records_where(const char *cred, const char *cipher, int64_t mapped)
 	size_t			 rec_len;
 	int			 port, fd;
 
+	opt.min_version = opt.max_version = version;
 	xd_start(&d, "records", daemon_text);
 	xd_stats(d.socket, &before);
 	srv = harness_s_server(&port, args);
@@ -176,12 +216,16 @@ records_where(const char *cred, const char *cipher, int64_t mapped)
 	memset(&hs, 0, sizeof(hs));
 	assert_status(harness_handshake(fd, cc, 0, &opt, &hs), SEC_E_OK);
 	harness_info(hs.ctx, &info);
-	assert_string_equal(info.cipher, cipher);
+	assert_true(strcmp(info.cipher, cipher) == 0 ||
+	    strcmp(info.cipher_iana, cipher) == 0);
+	assert_int_equal(hs.extra_len, 0);
 	assert_status(secctx_encrypt(hs.ctx, "through\n", 8, &rec, &rec_len),
 	    SEC_E_OK);
 	harness_send_all(fd, rec, rec_len);
 	secctx_free(rec);
 	harness_child_wait_output(srv, "through\n", HARNESS_TIMEOUT_MS);
+	harness_child_write(srv, "and back\n");
+	receive(fd, hs.ctx, "and back\n");
 	xd_stats(d.socket, &after);
 	assert_int_equal(after.mapped - before.mapped, mapped);
 	harness_hs_free(&hs);
@@ -196,21 +240,41 @@ static void
 test_process_records_mapped(void **state)
 {
 	(void)state;
-	records_where("client", "ECDHE-ECDSA-AES128-GCM-SHA256", 1);
+	records_where("client", SECCTX_TLS1_2, "ECDHE-ECDSA-AES128-GCM-SHA256",
+	    1);
+	records_where("client", SECCTX_TLS1_3, "TLS_AES_256_GCM_SHA384", 1);
 }
 
 static void
 test_daemon_records_not_mapped(void **state)
 {
 	(void)state;
-	records_where("client-daemon", "ECDHE-ECDSA-AES128-GCM-SHA256", 0);
+	records_where("client-daemon", SECCTX_TLS1_2,
+	    "ECDHE-ECDSA-AES128-GCM-SHA256", 0);
+	records_where("client-daemon", SECCTX_TLS1_3,
+	    "TLS_AES_128_GCM_SHA256", 0);
 }
 
 static void
 test_cbc_stays_in_daemon(void **state)
 {
 	(void)state;
-	records_where("client-cbc", "ECDHE-ECDSA-AES128-SHA256", 0);
+	records_where("client-cbc", SECCTX_TLS1_2, "ECDHE-ECDSA-AES128-SHA256",
+	    0);
+}
+
+/* AES-CCM, which a credential must ask for, is mapped too. */
+static void
+test_ccm_mapped(void **state)
+{
+	(void)state;
+	records_where("client-ccm", SECCTX_TLS1_3, "TLS_AES_128_CCM_SHA256", 1);
+	records_where("client-ccm", SECCTX_TLS1_3, "TLS_AES_128_CCM_8_SHA256",
+	    1);
+	records_where("client-ccm", SECCTX_TLS1_2, "ECDHE-ECDSA-AES128-CCM8",
+	    1);
+	records_where("client-ccm", SECCTX_TLS1_2, "ECDHE-ECDSA-AES256-CCM",
+	    1);
 }
 
 /*
@@ -264,6 +328,7 @@ main(void)
 		xd_test(test_process_records_mapped),
 		xd_test(test_daemon_records_not_mapped),
 		xd_test(test_cbc_stays_in_daemon),
+		xd_test(test_ccm_mapped),
 		xd_test(test_transfer_survives_kill),
 		xd_test(test_sspi_survives_kill),
 	};
