@@ -48,22 +48,30 @@ cred_name(char *buf, size_t len, const char *base, enum rec_mode m)
 	    DAEMON_RECORDS_SUFFIX : "");
 }
 
+/*
+ * A credential's own TLS 1.2 cipher string takes the place of the system
+ * configuration's CipherString: a TLS 1.2 profile's cipher is named in it.
+ */
 static void
 write_cred(FILE *f, const char *base, enum rec_mode m, const char *cert,
-    const char *key, const char *ca, int last)
+    const char *key, const char *ca, const struct tls_profile *p, int last)
 {
 	char	name[64];
 
 	cred_name(name, sizeof(name), base, m);
 	fprintf(f, "    {\"name\": \"%s\", \"certificate\": \"%s\", "
 	    "\"private_key\": \"%s\", \"ca_file\": \"%s\", \"records\": "
-	    "\"%s\", \"uids\": [%u]}%s\n", name, cert, key, ca, mode_name(m),
-	    (unsigned)getuid(), last ? "" : ",");
+	    "\"%s\", ", name, cert, key, ca, mode_name(m));
+	if (p->version == TLS1_2_VERSION)
+		fprintf(f, "\"ciphers\": \"%s\", ", p->cipher);
+	fprintf(f, "\"uids\": [%u]}%s\n", (unsigned)getuid(),
+	    last ? "" : ",");
 }
 
 /* Every credential once per records mode. */
 static int
-write_config(const struct daemon *d, const struct pki *pki)
+write_config(const struct daemon *d, const struct pki *pki,
+    const struct tls_profile *p)
 {
 	FILE	*f;
 	int	 m;
@@ -74,11 +82,11 @@ write_config(const struct daemon *d, const struct pki *pki)
 	    "  \"credentials\": [\n", d->socket);
 	for (m = 0; m < NMODES; m++) {
 		write_cred(f, "server-ec", m, pki->ec_cert, pki->ec_key,
-		    pki->ca, 0);
+		    pki->ca, p, 0);
 		write_cred(f, "server-rsa", m, pki->rsa_cert, pki->rsa_key,
-		    pki->ca, 0);
+		    pki->ca, p, 0);
 		write_cred(f, "client", m, pki->client_cert, pki->client_key,
-		    pki->ca, m == NMODES - 1);
+		    pki->ca, p, m == NMODES - 1);
 	}
 	fprintf(f, "  ],\n  \"limits\": {\"contexts_per_connection\": 1048576,"
 	    " \"connections_per_uid\": 1048576, \"total_contexts\": 16777216}"
@@ -88,7 +96,8 @@ write_config(const struct daemon *d, const struct pki *pki)
 
 /*
  * The daemon has no per-context cipher option: OpenSSL's system_default
- * section applies to every SSL_CTX it makes.
+ * section applies to every SSL_CTX it makes (the TLS 1.3 suites and the
+ * groups; TLS 1.2 ciphers are the credential's, above).
  */
 static int
 write_sslconf(const struct daemon *d, const struct tls_profile *p)
@@ -146,7 +155,7 @@ daemon_start(struct daemon *d, const char *binary, const char *dir,
 		seterr(err, "socket path %s is too long (TMPDIR)", d->socket);
 		return (-1);
 	}
-	if (write_config(d, pki) != 0 || write_sslconf(d, p) != 0) {
+	if (write_config(d, pki, p) != 0 || write_sslconf(d, p) != 0) {
 		seterr(err, "cannot write the daemon's configuration in %s: %s",
 		    dir, strerror(errno));
 		return (-1);

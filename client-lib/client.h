@@ -66,6 +66,7 @@ struct secctx_cred {
 	uint64_t		 handle;
 	uint64_t		 session;
 	char			*name;
+	char			*subject;	/* NULL: no certificate */
 	enum secctx_direction	 direction;
 };
 

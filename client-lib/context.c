@@ -19,6 +19,8 @@
 
 /* The longest ALPN protocol name (RFC 7301). */
 #define ALPN_MAX_LEN	255
+/* The longest certificate subject the daemon sends. */
+#define CRED_SUBJECT_MAX	512
 
 static secctx_status
 invalid(const char *what)
@@ -87,7 +89,24 @@ cred_destroy(secctx_cred *cred)
 	if (cred == NULL)
 		return;
 	free(cred->name);
+	free(cred->subject);
 	free(cred);
+}
+
+/* Keep the optional "subject" of an acquire_credentials response. */
+static secctx_status
+cred_subject_keep(secctx_cred *cred, const json_t *hdr)
+{
+	struct sc_err	 err;
+	const char	*subject = NULL;
+
+	if (msg_get_string(hdr, "subject", MSG_OPTIONAL, CRED_SUBJECT_MAX,
+	    &subject, &err) != SEC_E_OK)
+		return (bad_reply("acquire_credentials", &err));
+	if (subject != NULL && (cred->subject = strdup(subject)) == NULL)
+		return (client_seterr(SEC_E_INSUFFICIENT_MEMORY,
+		    "out of memory"));
+	return (SEC_E_OK);
 }
 
 secctx_status
@@ -130,6 +149,8 @@ secctx_cred_acquire(secctx_conn *conn, const char *name,
 		st = bad_reply("acquire_credentials", &err);
 		goto out;
 	}
+	if ((st = cred_subject_keep(cred, reply.hdr)) != SEC_E_OK)
+		goto out;
 	cred->session = bind.session;
 	conn_ref(conn);
 	cred->conn = conn;
@@ -162,6 +183,18 @@ secctx_cred_free(secctx_cred *cred)
 	conn_unref(cred->conn);
 	cred_destroy(cred);
 	return (st);
+}
+
+secctx_status
+secctx_cred_subject(const secctx_cred *cred, const char **subject)
+{
+	if (cred == NULL || subject == NULL)
+		return (invalid("no credential or subject pointer"));
+	*subject = cred->subject;
+	if (cred->subject == NULL)
+		return (client_seterr(SEC_E_NO_CREDENTIALS,
+		    "the credential '%s' presents no certificate", cred->name));
+	return (SEC_E_OK);
 }
 
 /* "TLSv1.2" or "TLSv1.3" for a version bound; nothing for the default. */

@@ -48,6 +48,9 @@ struct mapped {
 	uint16_t		 version;
 	int			 shut;		/* our close_notify is out */
 	int			 closed;	/* the peer's was read */
+	/* KeyUpdates so far (TLS 1.3): ours, under wlock; the peer's. */
+	uint64_t		 updates_sent;
+	uint64_t		 updates_received;
 	uint8_t			*hs;		/* a message being gathered */
 	size_t			 hs_len;
 	size_t			 hs_cap;
@@ -174,6 +177,7 @@ seal_one(struct mapped *m, uint8_t type, const uint8_t *in, size_t len,
 		if (rec_seal(w, REC_HANDSHAKE, ku, sizeof(ku), out) != REC_OK ||
 		    rec_dir_update(w) != 0)
 			return (0);
+		m->updates_sent++;
 	}
 	if (rec_seal(w, type, in, len, out + n) != REC_OK)
 		return (0);
@@ -349,6 +353,7 @@ key_update_read(struct mapped *m, const uint8_t *msg, size_t len,
 	if (rec_dir_update(&m->keys->r) != 0)
 		return (read_error(f, SEC_E_INTERNAL_ERROR, REC_INTERNAL_ERROR,
 		    "cannot update the peer's key (%s)", "internal_error"));
+	m->updates_received++;
 	if (msg[4] == 1)
 		*answer = 1;
 	return (SEC_E_OK);
@@ -573,12 +578,16 @@ mapped_decrypt(struct mapped *m, struct mapped_read *r)
 		fail_locked(m, f.alert, &r->out, &r->out_len);
 		goto out;
 	}
+	/* Nothing of ours follows our close_notify (RFC 8446 6.1). */
 	if (answer) {
 		pthread_mutex_lock(&m->wlock);
-		if (append_record(m, REC_HANDSHAKE, ku, sizeof(ku), &r->out,
-		    &r->out_len) != 0 || rec_dir_update(&m->keys->w) != 0)
+		if (!m->shut && (append_record(m, REC_HANDSHAKE, ku, sizeof(ku),
+		    &r->out, &r->out_len) != 0 ||
+		    rec_dir_update(&m->keys->w) != 0))
 			st = client_seterr(SEC_E_INTERNAL_ERROR,
 			    "cannot answer the peer's KeyUpdate");
+		else if (!m->shut)
+			m->updates_sent++;
 		pthread_mutex_unlock(&m->wlock);
 		if (st != SEC_E_OK) {
 			fail_locked(m, REC_INTERNAL_ERROR, &r->out,
@@ -606,6 +615,18 @@ out:
 	return (st);
 }
 
+/* The KeyUpdates so far: ours and the peer's. */
+void
+mapped_updates(struct mapped *m, uint64_t *sent, uint64_t *received)
+{
+	pthread_mutex_lock(&m->rlock);
+	pthread_mutex_lock(&m->wlock);
+	*sent = m->updates_sent;
+	*received = m->updates_received;
+	pthread_mutex_unlock(&m->wlock);
+	pthread_mutex_unlock(&m->rlock);
+}
+
 void
 mapped_read_free(struct mapped_read *r)
 {
@@ -619,7 +640,7 @@ secctx_status
 mapped_seal_plaintext(struct mapped *m, const uint8_t *recs, size_t len,
     uint8_t **out, size_t *out_len)
 {
-	size_t		off = 0, n;
+	size_t		off = 0, n, before = *out_len;
 	secctx_status	st = SEC_E_OK;
 
 	pthread_mutex_lock(&m->wlock);
@@ -640,7 +661,15 @@ mapped_seal_plaintext(struct mapped *m, const uint8_t *recs, size_t len,
 		}
 		off += REC_HEADER_LEN + n;
 	}
+	/*
+	 * Records sealed before the failure used sequence numbers the peer
+	 * will never see: the context cannot go on.
+	 */
 	pthread_mutex_unlock(&m->wlock);
+	if (st != SEC_E_OK) {
+		*out_len = before;
+		mapped_fail(m, -1, out, out_len);
+	}
 	return (st);
 }
 
@@ -690,6 +719,8 @@ mapped_key_update(struct mapped *m, int request_peer, uint8_t **out,
 	    out_len) != 0 || rec_dir_update(&m->keys->w) != 0)
 		st = client_seterr(SEC_E_INTERNAL_ERROR,
 		    "cannot update our key");
+	else
+		m->updates_sent++;
 	pthread_mutex_unlock(&m->wlock);
 	if (st != SEC_E_OK) {
 		free(*out);

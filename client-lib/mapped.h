@@ -48,13 +48,17 @@ secctx_status	 mapped_decrypt(struct mapped *, struct mapped_read *r);
 void		 mapped_read_free(struct mapped_read *);
 /*
  * Seal the daemon's TLSPlaintext records (type, version, length,
- * content) and append them to *out (malloc, *out_len bytes).
+ * content) and append them to *out (malloc, *out_len bytes).  On a
+ * failure nothing is appended and the context is ended.
  */
 secctx_status	 mapped_seal_plaintext(struct mapped *, const uint8_t *,
 		    size_t, uint8_t **out, size_t *out_len);
 /* End the context with a fatal alert of ours, appended to *out. */
 void		 mapped_fail(struct mapped *, int alert, uint8_t **out,
 		    size_t *out_len);
+/* The TLS 1.3 KeyUpdates so far: ours and the peer's. */
+void		 mapped_updates(struct mapped *, uint64_t *sent,
+		    uint64_t *received);
 secctx_status	 mapped_shutdown(struct mapped *, uint8_t **out,
 		    size_t *out_len);
 secctx_status	 mapped_key_update(struct mapped *, int request_peer,

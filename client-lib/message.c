@@ -72,6 +72,45 @@ mapped_ended(secctx_ctx *ctx, int deleted)
 	ctx->handle = 0;
 }
 
+/* A failed request that left the daemon's half of the context. */
+static int
+daemon_kept(secctx_status st)
+{
+	return (st == SEC_E_CONTEXT_EXPIRED || st == SEC_E_OUT_OF_SEQUENCE ||
+	    st == SEC_E_UNSUPPORTED_FUNCTION || st == SEC_E_NO_CREDENTIALS ||
+	    st == SEC_E_INVALID_PARAMETER || st == SEC_E_INVALID_HANDLE ||
+	    st == SEC_E_INSUFFICIENT_MEMORY);
+}
+
+/*
+ * A request naming a context and, for a mapped one, the KeyUpdates the
+ * library made and received: the daemon's TLS object catches up on the
+ * client's before a post-handshake message (RFC 8446 4.4: the Finished
+ * of post-handshake authentication is keyed from the client's current
+ * traffic secret).
+ */
+static json_t *
+updates_request(secctx_ctx *ctx)
+{
+	uint64_t	 sent, received;
+	json_t		*req;
+
+	if ((req = json_object()) == NULL ||
+	    msg_set_handle(req, "ctx", ctx->handle) != 0)
+		goto fail;
+	if (ctx->mapped != NULL) {
+		mapped_updates(ctx->mapped, &sent, &received);
+		if (sent > INT64_MAX || received > INT64_MAX ||
+		    msg_set_int(req, "our_updates", (int64_t)sent) != 0 ||
+		    msg_set_int(req, "peer_updates", (int64_t)received) != 0)
+			goto fail;
+	}
+	return (req);
+fail:
+	json_decref(req);
+	return (NULL);
+}
+
 /*
  * Hand the peer's post-handshake messages to the daemon's TLS object and
  * seal its answer into r->out.  A daemon that cannot be asked loses the
@@ -86,9 +125,7 @@ post_handshake(secctx_ctx *ctx, struct mapped_read *r)
 	secctx_status		 st, sealed;
 	json_t			*req;
 
-	if ((req = json_object()) == NULL ||
-	    msg_set_handle(req, "ctx", ctx->handle) != 0) {
-		json_decref(req);
+	if ((req = updates_request(ctx)) == NULL) {
 		mapped_fail(ctx->mapped, REC_INTERNAL_ERROR, &r->out,
 		    &r->out_len);
 		return (client_seterr(SEC_E_INSUFFICIENT_MEMORY,
@@ -112,9 +149,13 @@ post_handshake(secctx_ctx *ctx, struct mapped_read *r)
 	    reply.payload_len, &r->out, &r->out_len);
 	conn_reply_free(&reply);
 	if (SECCTX_FAILED(st)) {
-		/* The daemon deleted its half; its alert is in r->out. */
+		/*
+		 * A TLS failure deleted the daemon's half, and its alert is in
+		 * r->out; after a refusal that left it, it goes with ours.
+		 */
 		mapped_fail(ctx->mapped, -1, &r->out, &r->out_len);
-		ctx->handle = 0;
+		if (!daemon_kept(st))
+			ctx->handle = 0;
 		return (st);
 	}
 	return (sealed);
@@ -288,9 +329,10 @@ static secctx_status
 records_request(secctx_ctx *ctx, const char *op, json_t *fields,
     void **outp, size_t *out_len)
 {
-	struct conn_reply	reply;
-	struct conn_bind	bind = { 0, NULL, 0 };
-	secctx_status		st;
+	struct conn_reply	 reply;
+	struct conn_bind	 bind = { 0, NULL, 0 };
+	secctx_status		 st;
+	json_t			*req;
 
 	*outp = NULL;
 	*out_len = 0;
@@ -300,24 +342,31 @@ records_request(secctx_ctx *ctx, const char *op, json_t *fields,
 		return (client_seterr(SEC_E_INVALID_HANDLE,
 		    "the context was deleted"));
 	}
-	if (fields == NULL || msg_set_handle(fields, "ctx", ctx->handle) != 0) {
+	if (fields == NULL || (req = updates_request(ctx)) == NULL ||
+	    json_object_update(req, fields) != 0) {
 		json_decref(fields);
 		return (client_seterr(SEC_E_INSUFFICIENT_MEMORY,
 		    "cannot build the request"));
 	}
-	bind.session = ctx->session;
-	st = conn_request_bound(ctx->conn, &bind, op, fields, NULL, 0, &reply);
 	json_decref(fields);
+	bind.session = ctx->session;
+	st = conn_request_bound(ctx->conn, &bind, op, req, NULL, 0, &reply);
+	json_decref(req);
 	/* A TLS failure deleted the context (PROTOCOL.md, key_update). */
-	if (reply.hdr != NULL && SECCTX_FAILED(st) &&
-	    st != SEC_E_CONTEXT_EXPIRED && st != SEC_E_OUT_OF_SEQUENCE &&
-	    st != SEC_E_UNSUPPORTED_FUNCTION && st != SEC_E_NO_CREDENTIALS &&
-	    st != SEC_E_INVALID_PARAMETER && st != SEC_E_INVALID_HANDLE)
+	if (reply.hdr != NULL && SECCTX_FAILED(st) && !daemon_kept(st)) {
 		ctx->handle = 0;
-	if (st == SEC_E_OK && ctx->mapped != NULL)
-		st = mapped_seal_plaintext(ctx->mapped, reply.payload,
-		    reply.payload_len, (uint8_t **)outp, out_len);
-	else if (st == SEC_E_OK) {
+		if (ctx->mapped != NULL)
+			mapped_fail(ctx->mapped, -1, (uint8_t **)outp,
+			    out_len);
+	}
+	if (st == SEC_E_OK && ctx->mapped != NULL &&
+	    (st = mapped_seal_plaintext(ctx->mapped, reply.payload,
+	    reply.payload_len, (uint8_t **)outp, out_len)) != SEC_E_OK) {
+		free(*outp);
+		*outp = NULL;
+		*out_len = 0;
+		mapped_ended(ctx, 0);
+	} else if (st == SEC_E_OK && ctx->mapped == NULL) {
 		*outp = reply.payload;
 		*out_len = reply.payload_len;
 		reply.payload = NULL;

@@ -13,7 +13,8 @@
 
 #define SSPI_CHAIN_MAX		16
 #define SSPI_EXPORT_MAX		16384
-#define SSPI_END_POINT		"tls-server-end-point:"
+#define SSPI_END_POINT		"tls-server-end-point"
+#define SSPI_UNIQUE		"tls-unique"
 
 static SECURITY_STATUS
 sspi_stream_sizes(struct sspi_ctx *x, SecPkgContext_StreamSizes *s)
@@ -174,29 +175,32 @@ sspi_remote_cert(struct sspi_ctx *x, PCCERT_CONTEXT *out)
 	return (SEC_E_OK);
 }
 
-/* The bindings of SECPKG_ATTR_ENDPOINT_BINDINGS in one block. */
+/*
+ * The bindings of SECPKG_ATTR_ENDPOINT_BINDINGS or UNIQUE_BINDINGS in one
+ * block: the application data is the type, a colon and the binding data.
+ */
 static SECURITY_STATUS
-sspi_endpoint_bindings(struct sspi_ctx *x, SecPkgContext_Bindings *b)
+sspi_bindings(struct sspi_ctx *x, const char *type, SecPkgContext_Bindings *b)
 {
 	SEC_CHANNEL_BINDINGS	*cb;
-	void			*hash = NULL;
-	size_t			 len = 0, plen = strlen(SSPI_END_POINT);
+	void			*data = NULL;
+	size_t			 len = 0, plen = strlen(type) + 1;
 	SECURITY_STATUS		 st;
 
 	memset(b, 0, sizeof(*b));
-	st = secctx_channel_binding(x->ctx, "tls-server-end-point", &hash,
-	    &len);
-	if (st != SEC_E_OK)
+	if ((st = secctx_channel_binding(x->ctx, type, &data, &len)) !=
+	    SEC_E_OK)
 		return (st);
 	if ((cb = calloc(1, sizeof(*cb) + plen + len)) == NULL) {
-		secctx_free(hash);
+		secctx_free(data);
 		return (SEC_E_INSUFFICIENT_MEMORY);
 	}
 	cb->cbApplicationDataLength = (ULONG)(plen + len);
 	cb->dwApplicationDataOffset = sizeof(*cb);
-	memcpy(cb + 1, SSPI_END_POINT, plen);
-	memcpy((uint8_t *)(cb + 1) + plen, hash, len);
-	secctx_free(hash);
+	memcpy(cb + 1, type, plen - 1);
+	((char *)(cb + 1))[plen - 1] = ':';
+	memcpy((uint8_t *)(cb + 1) + plen, data, len);
+	secctx_free(data);
 	b->BindingsLength = (ULONG)(sizeof(*cb) + plen + len);
 	b->Bindings = cb;
 	return (SEC_E_OK);
@@ -239,7 +243,9 @@ sspi_query(struct sspi_ctx *x, ULONG attr, void *buf)
 	case SECPKG_ATTR_REMOTE_CERT_CONTEXT:
 		return (sspi_remote_cert(x, buf));
 	case SECPKG_ATTR_ENDPOINT_BINDINGS:
-		return (sspi_endpoint_bindings(x, buf));
+		return (sspi_bindings(x, SSPI_END_POINT, buf));
+	case SECPKG_ATTR_UNIQUE_BINDINGS:
+		return (sspi_bindings(x, SSPI_UNIQUE, buf));
 	case SECPKG_ATTR_KEYING_MATERIAL:
 		return (sspi_keying_material(x, buf));
 	default:

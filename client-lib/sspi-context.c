@@ -11,7 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "record.h"
 #include "sspi-internal.h"
+
+/* The handshake message type of a CertificateRequest (RFC 5246 7.4). */
+#define SSPI_HS_CERTIFICATE_REQUEST	13
 
 /* ALPN protocol names of a SECBUFFER_APPLICATION_PROTOCOLS buffer. */
 struct sspi_alpn {
@@ -19,16 +23,19 @@ struct sspi_alpn {
 	size_t	 count;
 };
 
-/*
- * The requests this layer honours; the ISC_RET_* / ASC_RET_* bit of each
- * has the value of its ISC_REQ_* / ASC_REQ_* bit.
- */
-#define SSPI_ISC_HONOURED	(ISC_REQ_MUTUAL_AUTH | ISC_REQ_REPLAY_DETECT | \
-	ISC_REQ_SEQUENCE_DETECT | ISC_REQ_CONFIDENTIALITY | \
-	ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_EXTENDED_ERROR | ISC_REQ_STREAM)
-#define SSPI_ASC_HONOURED	(ASC_REQ_MUTUAL_AUTH | ASC_REQ_REPLAY_DETECT | \
-	ASC_REQ_SEQUENCE_DETECT | ASC_REQ_CONFIDENTIALITY | \
-	ASC_REQ_ALLOCATE_MEMORY | ASC_REQ_EXTENDED_ERROR | ASC_REQ_STREAM)
+/* What every TLS stream context provides, asked for or not. */
+#define SSPI_ISC_ALWAYS		(ISC_RET_REPLAY_DETECT | \
+	ISC_RET_SEQUENCE_DETECT | ISC_RET_CONFIDENTIALITY | ISC_RET_STREAM)
+#define SSPI_ASC_ALWAYS		(ASC_RET_REPLAY_DETECT | \
+	ASC_RET_SEQUENCE_DETECT | ASC_RET_CONFIDENTIALITY | ASC_RET_STREAM)
+/* The requests that, asked for, are reported back (same bit values). */
+#define SSPI_ISC_ECHOED		(ISC_REQ_MUTUAL_AUTH | \
+	ISC_REQ_EXTENDED_ERROR | ISC_REQ_USE_SUPPLIED_CREDS | \
+	ISC_REQ_MANUAL_CRED_VALIDATION)
+#define SSPI_ASC_ECHOED		(ASC_REQ_MUTUAL_AUTH | ASC_REQ_EXTENDED_ERROR)
+
+/* The plaintext alert record of an unfinished handshake: TLS 1.2 form. */
+#define SSPI_ALERT_RECORD_LEN	7
 
 /* The buffers of one call. */
 struct sspi_bufs {
@@ -39,6 +46,8 @@ struct sspi_bufs {
 	SecBuffer	*protocols;	/* input APPLICATION_PROTOCOLS */
 	int		 allocate;	/* ..._REQ_ALLOCATE_MEMORY */
 	int		 extended;	/* ..._REQ_EXTENDED_ERROR */
+	int		 ran;		/* the call reached the context */
+	int		 allocated;	/* this call allocated an output */
 };
 
 SecBuffer *
@@ -82,7 +91,103 @@ sspi_find_buffers(PSecBufferDesc pInput, PSecBufferDesc pOutput,
 		return (SEC_E_INVALID_TOKEN);
 	if (!b->allocate && b->out->pvBuffer == NULL && b->out->cbBuffer > 0)
 		return (SEC_E_INVALID_TOKEN);
+	/* As Schannel: an EMPTY input with a size, an ALERT with no room. */
+	if (b->in_extra != NULL && b->in_extra->cbBuffer != 0)
+		return (SEC_E_INVALID_TOKEN);
+	if (b->alert != NULL && !b->allocate && b->alert->cbBuffer == 0)
+		return (SEC_E_INSUFFICIENT_MEMORY);
 	return (SEC_E_OK);
+}
+
+/*
+ * Whether the input token starts like TLS (a record header's content type
+ * and major version, as far as the bytes go) and holds its first record
+ * whole.  Until it does, no daemon call is made and nothing is created;
+ * SECBUFFER_MISSING says how many bytes are short.
+ */
+static SECURITY_STATUS
+sspi_check_record(struct sspi_bufs *b)
+{
+	const uint8_t	*p = b->in->pvBuffer;
+	size_t		 len = b->in->cbBuffer, need;
+
+	if ((len >= 1 && (p[0] < REC_CHANGE_CIPHER_SPEC ||
+	    p[0] > REC_APPLICATION_DATA)) || (len >= 2 && p[1] != 3)) {
+		if (b->allocate)
+			b->out->pvBuffer = NULL;
+		b->out->cbBuffer = 0;
+		return (SEC_E_INVALID_TOKEN);
+	}
+	need = REC_HEADER_LEN;
+	if (len >= REC_HEADER_LEN)
+		need += (size_t)p[3] << 8 | p[4];
+	if (len >= need)
+		return (SEC_E_OK);
+	if (b->in_extra != NULL) {
+		b->in_extra->BufferType = SECBUFFER_MISSING;
+		b->in_extra->cbBuffer = (ULONG)(need - len);
+		b->in_extra->pvBuffer = NULL;
+	}
+	return (SEC_E_INCOMPLETE_MESSAGE);
+}
+
+/*
+ * Whether the server's plaintext handshake messages at the start of the
+ * input hold a CertificateRequest (TLS 1.2: the server's first flight is
+ * in the clear).  TLS 1.3 encrypts it; only the daemon could tell.
+ */
+static int
+sspi_cert_requested(const struct sspi_bufs *b)
+{
+	const uint8_t	*p = b->in->pvBuffer, *body;
+	size_t		 len = b->in->cbBuffer, off = 0, rlen, i, left = 0;
+
+	while (len - off >= REC_HEADER_LEN && p[off] == REC_HANDSHAKE) {
+		rlen = (size_t)p[off + 3] << 8 | p[off + 4];
+		if (rlen > len - off - REC_HEADER_LEN)
+			break;
+		body = p + off + REC_HEADER_LEN;
+		for (i = 0; i < rlen; ) {
+			if (left > 0) {
+				/* The rest of a message begun earlier. */
+				if (left >= rlen - i) {
+					left -= rlen - i;
+					break;
+				}
+				i += left;
+				left = 0;
+				continue;
+			}
+			if (body[i] == SSPI_HS_CERTIFICATE_REQUEST)
+				return (1);
+			if (rlen - i < 4)
+				return (0);	/* a header split over records */
+			left = (size_t)body[i + 1] << 16 |
+			    (size_t)body[i + 2] << 8 | body[i + 3];
+			i += 4;
+		}
+		off += REC_HEADER_LEN + rlen;
+	}
+	return (0);
+}
+
+/*
+ * A client without a certificate that the server asked for one: as
+ * Schannel, SEC_I_INCOMPLETE_CREDENTIALS once, consuming nothing; calling
+ * again goes on without a certificate.
+ */
+static int
+sspi_cert_missing(struct sspi_ctx *x, const struct sspi_bufs *b)
+{
+	const char	*subject;
+
+	if (x->server || x->cred_asked || !sspi_cert_requested(b))
+		return (0);
+	if (secctx_cred_subject(x->cred->cred, &subject) !=
+	    SEC_E_NO_CREDENTIALS)
+		return (0);
+	x->cred_asked = 1;
+	return (1);
 }
 
 /*
@@ -186,10 +291,26 @@ sspi_options(const struct sspi_ctx *x, ULONG req, const struct sspi_alpn *a,
 		o->alpn = (const char *const *)a->names;
 		o->alpn_count = a->count;
 	}
+	/* Mutual authentication: the client must present a certificate. */
 	if (x->server && (req & ASC_REQ_MUTUAL_AUTH))
-		o->client_cert = SECCTX_CLIENT_CERT_OPTIONAL;
+		o->client_cert = SECCTX_CLIENT_CERT_REQUIRED;
+	/* The application validates the server's chain itself (sspi.c). */
+	if (!x->server && (x->cred->manual_validation ||
+	    (req & ISC_REQ_MANUAL_CRED_VALIDATION)))
+		o->skip_validation = 1;
 	/* Schannel offers no post-handshake authentication. */
 	o->no_post_handshake_auth = 1;
+}
+
+/* A caller's ALERT buffer that receives nothing: cbBuffer 0. */
+static void
+sspi_no_alert(struct sspi_bufs *b)
+{
+	if (b->alert == NULL)
+		return;
+	if (b->allocate)
+		b->alert->pvBuffer = NULL;
+	b->alert->cbBuffer = 0;
 }
 
 /* After a failure: the alert goes where the caller asked for it. */
@@ -201,7 +322,7 @@ sspi_failed(struct sspi_bufs *b, struct secctx_token *tok)
 	if (b->alert != NULL &&
 	    sspi_deliver(b->alert, b->allocate, &none, tok->out,
 	    tok->out_len) != SEC_E_OK)
-		b->alert->cbBuffer = 0;
+		sspi_no_alert(b);
 	if (b->extended && tok->out_len > 0)
 		(void)sspi_deliver(b->out, b->allocate, &tok->out, tok->out,
 		    tok->out_len);
@@ -229,23 +350,24 @@ sspi_call(struct sspi_ctx *x, ULONG req, struct sspi_bufs *b)
 		goto out;
 	}
 	sspi_options(x, req, &alpn, &opt);
+	b->ran = 1;
 	if (x->server)
 		st = secctx_accept(cred, &x->ctx, &opt, &tok);
 	else
 		st = secctx_initialize(cred, &x->ctx, &opt, &tok);
 
-	if (b->allocate) {
-		b->out->pvBuffer = NULL;
-		b->out->cbBuffer = 0;
-	}
+	/* Incomplete: the output buffers are left as they were. */
 	if (st == SEC_E_INCOMPLETE_MESSAGE) {
-		b->out->cbBuffer = 0;
 		if (b->in_extra != NULL) {
 			b->in_extra->BufferType = SECBUFFER_MISSING;
 			b->in_extra->cbBuffer = (ULONG)tok.missing;
 			b->in_extra->pvBuffer = NULL;
 		}
 		goto out;
+	}
+	if (b->allocate) {
+		b->out->pvBuffer = NULL;
+		b->out->cbBuffer = 0;
 	}
 	if (SECCTX_FAILED(st)) {
 		x->dead = 1;
@@ -254,6 +376,7 @@ sspi_call(struct sspi_ctx *x, ULONG req, struct sspi_bufs *b)
 		sspi_failed(b, &tok);
 		goto out;
 	}
+	sspi_no_alert(b);
 	dst = sspi_deliver(b->out, b->allocate, &tok.out, tok.out,
 	    tok.out_len);
 	if (dst != SEC_E_OK) {
@@ -295,6 +418,7 @@ sspi_call_established(struct sspi_ctx *x, struct sspi_bufs *b)
 	void		*out = NULL;
 	size_t		 out_len = 0;
 
+	b->ran = 1;
 	if (x->shutdown) {
 		x->shutdown = 0;
 		if ((st = secctx_shutdown(x->ctx, &out, &out_len)) != SEC_E_OK)
@@ -415,6 +539,111 @@ sspi_ctx_pend(struct sspi_ctx *x, const void *p, size_t len)
 	return (SEC_E_OK);
 }
 
+/*
+ * ApplyControlToken(SHUTDOWN or ALERT) on an unfinished handshake: the
+ * alert as a plaintext record, and the handshake is over.
+ */
+static SECURITY_STATUS
+sspi_call_alert(struct sspi_ctx *x, struct sspi_bufs *b)
+{
+	uint8_t		rec[SSPI_ALERT_RECORD_LEN];
+	SECURITY_STATUS	st;
+
+	b->ran = 1;
+	rec[0] = REC_ALERT;
+	rec[1] = REC_VERSION_12 >> 8;
+	rec[2] = REC_VERSION_12 & 0xff;
+	rec[3] = 0;
+	rec[4] = 2;
+	rec[5] = x->alert_level;
+	rec[6] = x->alert_desc;
+	sspi_no_alert(b);
+	if ((st = sspi_deliver(b->out, b->allocate, NULL, rec,
+	    sizeof(rec))) != SEC_E_OK)
+		return (st);
+	x->alert = 0;
+	x->closed = 1;
+	secctx_delete(x->ctx);
+	x->ctx = NULL;
+	return (SEC_E_OK);
+}
+
+/* What the context provides, as *pfContextAttr reports it. */
+static ULONG
+sspi_attrs(int server, ULONG req, const struct sspi_bufs *b)
+{
+	if (server)
+		return (SSPI_ASC_ALWAYS | (req & SSPI_ASC_ECHOED) |
+		    (b->allocated ? ASC_RET_ALLOCATED_MEMORY : 0));
+	return (SSPI_ISC_ALWAYS | (req & SSPI_ISC_ECHOED) |
+	    (b->allocated ? ISC_RET_ALLOCATED_MEMORY : 0));
+}
+
+/*
+ * A first call.  Only a context that can go on gets a handle: one that
+ * failed or still waits for its first record leaves nothing behind, in
+ * the library or in the daemon.
+ */
+static SECURITY_STATUS
+sspi_first(int server, PCredHandle phCredential, const char *target,
+    ULONG req, PSecBufferDesc pInput, PCtxtHandle phNewContext,
+    PSecBufferDesc pOutput, struct sspi_bufs *b)
+{
+	struct sspi_ctx	*x;
+	SECURITY_STATUS	 st;
+
+	if ((st = sspi_find_buffers(pInput, pOutput, server, b)) != SEC_E_OK)
+		return (st);
+	if (server && (st = sspi_check_record(b)) != SEC_E_OK)
+		return (st);
+	if ((st = sspi_ctx_new(phCredential, server, target, &x)) != SEC_E_OK)
+		return (st);
+	st = sspi_call(x, req, b);
+	if (x->dead || x->ctx == NULL || st == SEC_E_INCOMPLETE_MESSAGE) {
+		sspi_ctx_free(x);
+		return (st);
+	}
+	sspi_register(&x->obj, SSPI_KIND_CTX, phNewContext);
+	return (st);
+}
+
+/* A later call, with x->lock held. */
+static SECURITY_STATUS
+sspi_next(struct sspi_ctx *x, ULONG req, PSecBufferDesc pInput,
+    PSecBufferDesc pOutput, struct sspi_bufs *b)
+{
+	SECURITY_STATUS	st;
+
+	/* A control token's alert goes out whatever the input. */
+	if (x->alert) {
+		if ((st = sspi_find_buffers(NULL, pOutput, 0, b)) != SEC_E_OK)
+			return (st);
+		return (sspi_call_alert(x, b));
+	}
+	if (x->done || x->shutdown) {
+		if ((st = sspi_find_buffers(pInput, pOutput, 0, b)) != SEC_E_OK)
+			return (st);
+		return (sspi_call_established(x, b));
+	}
+	/* Nothing received: as Schannel, wait for it, touching nothing. */
+	if (pInput == NULL)
+		return (SEC_E_INCOMPLETE_MESSAGE);
+	if (x->closed)
+		return (SEC_E_CONTEXT_EXPIRED);
+	if ((st = sspi_find_buffers(pInput, pOutput, 1, b)) != SEC_E_OK ||
+	    (st = sspi_check_record(b)) != SEC_E_OK)
+		return (st);
+	if (sspi_cert_missing(x, b)) {
+		b->ran = 1;
+		if (b->allocate)
+			b->out->pvBuffer = NULL;
+		b->out->cbBuffer = 0;
+		sspi_no_alert(b);
+		return (SEC_I_INCOMPLETE_CREDENTIALS);
+	}
+	return (sspi_call(x, req, b));
+}
+
 /* Both directions: a new context when phContext is NULL, else a step. */
 static SECURITY_STATUS
 sspi_step(int server, PCredHandle phCredential, PCtxtHandle phContext,
@@ -425,7 +654,6 @@ sspi_step(int server, PCredHandle phCredential, PCtxtHandle phContext,
 	struct sspi_bufs	 b;
 	struct sspi_ctx		*x = NULL;
 	SECURITY_STATUS		 st;
-	ULONG			 honoured;
 
 	if (pfContextAttr != NULL)
 		*pfContextAttr = 0;
@@ -442,32 +670,26 @@ sspi_step(int server, PCredHandle phCredential, PCtxtHandle phContext,
 		return (SEC_E_INVALID_PARAMETER);
 	else if (sspi_lookup(phCredential, SSPI_KIND_CRED) == NULL)
 		return (SEC_E_INVALID_HANDLE);
-	st = sspi_find_buffers(pInput, pOutput, (server || phContext != NULL) &&
-	    (x == NULL || !(x->done || x->shutdown)), &b);
-	if (st != SEC_E_OK)
-		return (st);
-	if (x == NULL &&
-	    (st = sspi_ctx_new(phCredential, server, target, &x)) != SEC_E_OK)
-		return (st);
 
-	pthread_mutex_lock(&x->lock);
-	if (x->done || x->shutdown)
-		st = sspi_call_established(x, &b);
-	else
-		st = sspi_call(x, req, &b);
-	pthread_mutex_unlock(&x->lock);
-
-	if (phContext == NULL) {
-		if (x->dead) {
-			sspi_ctx_free(x);
-			return (st);
-		}
-		sspi_register(&x->obj, SSPI_KIND_CTX, phNewContext);
-	} else if (phNewContext != NULL && phNewContext != phContext)
-		*phNewContext = *phContext;
-	honoured = server ? SSPI_ASC_HONOURED : SSPI_ISC_HONOURED;
+	if (x == NULL)
+		st = sspi_first(server, phCredential, target, req, pInput,
+		    phNewContext, pOutput, &b);
+	else {
+		pthread_mutex_lock(&x->lock);
+		st = sspi_next(x, req, pInput, pOutput, &b);
+		pthread_mutex_unlock(&x->lock);
+		/* No call that fails or waits for input writes a handle. */
+		if (!SECCTX_FAILED(st) && phNewContext != NULL &&
+		    phNewContext != phContext)
+			*phNewContext = *phContext;
+	}
+	if (!b.ran)
+		return (st);
+	b.allocated = b.allocate && st != SEC_E_INCOMPLETE_MESSAGE &&
+	    ((b.out != NULL && b.out->pvBuffer != NULL) ||
+	    (b.alert != NULL && b.alert->pvBuffer != NULL));
 	if (pfContextAttr != NULL)
-		*pfContextAttr = req & honoured;
+		*pfContextAttr = sspi_attrs(server, req, &b);
 	if (ptsExpiry != NULL) {
 		ptsExpiry->LowPart = 0xFFFFFFFFu;
 		ptsExpiry->HighPart = 0x7FFFFFFF;
@@ -569,25 +791,75 @@ DeleteSecurityContext(PCtxtHandle phContext)
 	return (SEC_E_OK);
 }
 
+/*
+ * The token of an ApplyControlToken descriptor, checked as Schannel checks
+ * it: exactly one SECBUFFER_TOKEN buffer, long enough for its type.
+ */
+static SECURITY_STATUS
+sspi_control_token(PSecBufferDesc d, SCHANNEL_ALERT_TOKEN *t)
+{
+	SecBuffer	*b;
+
+	if (d == NULL)
+		return (SEC_E_INTERNAL_ERROR);
+	if (d->cBuffers != 1 || d->pBuffers == NULL)
+		return (SEC_E_INVALID_TOKEN);
+	b = &d->pBuffers[0];
+	if ((b->BufferType & ~SECBUFFER_ATTRMASK) != SECBUFFER_TOKEN ||
+	    (b->pvBuffer == NULL && b->cbBuffer > 0))
+		return (SEC_E_INVALID_TOKEN);
+	memset(t, 0, sizeof(*t));
+	if (b->cbBuffer < sizeof(t->dwTokenType))
+		return (SEC_E_UNSUPPORTED_FUNCTION);
+	memcpy(&t->dwTokenType, b->pvBuffer, sizeof(t->dwTokenType));
+	switch (t->dwTokenType) {
+	case SCHANNEL_SHUTDOWN:
+		t->dwAlertType = TLS1_ALERT_WARNING;
+		t->dwAlertNumber = TLS1_ALERT_CLOSE_NOTIFY;
+		return (SEC_E_OK);
+	case SCHANNEL_ALERT:
+		if (b->cbBuffer < sizeof(*t))
+			return (SEC_E_UNSUPPORTED_FUNCTION);
+		memcpy(t, b->pvBuffer, sizeof(*t));
+		if ((t->dwAlertType != TLS1_ALERT_WARNING &&
+		    t->dwAlertType != TLS1_ALERT_FATAL) ||
+		    t->dwAlertNumber > 255)
+			return (SEC_E_INVALID_TOKEN);
+		return (SEC_E_OK);
+	default:
+		return (SEC_E_UNSUPPORTED_FUNCTION);
+	}
+}
+
+/*
+ * SCHANNEL_SHUTDOWN and SCHANNEL_ALERT: the next handshake call returns
+ * the alert.  An established context sends close_notify only: its
+ * records are protected, and the daemon makes no other alert for it.
+ */
 SECURITY_STATUS SEC_ENTRY
 ApplyControlToken(PCtxtHandle phContext, PSecBufferDesc pInput)
 {
-	struct sspi_ctx	*x;
-	SecBuffer	*b;
-	DWORD		 type;
+	SCHANNEL_ALERT_TOKEN	 t;
+	struct sspi_ctx		*x;
+	SECURITY_STATUS		 st;
 
 	if ((x = sspi_ctx_lookup(phContext)) == NULL)
 		return (SEC_E_INVALID_HANDLE);
-	b = sspi_find(pInput, SECBUFFER_TOKEN, 0);
-	if (b == NULL || b->pvBuffer == NULL || b->cbBuffer < sizeof(type))
-		return (SEC_E_INVALID_TOKEN);
-	memcpy(&type, b->pvBuffer, sizeof(type));
-	if (type != SCHANNEL_SHUTDOWN)
-		return (SEC_E_UNSUPPORTED_FUNCTION);
+	if ((st = sspi_control_token(pInput, &t)) != SEC_E_OK)
+		return (st);
 	pthread_mutex_lock(&x->lock);
-	x->shutdown = 1;
+	if (x->done) {
+		if (t.dwAlertNumber == TLS1_ALERT_CLOSE_NOTIFY)
+			x->shutdown = 1;
+		else
+			st = SEC_E_UNSUPPORTED_FUNCTION;
+	} else {
+		x->alert = 1;
+		x->alert_level = (uint8_t)t.dwAlertType;
+		x->alert_desc = (uint8_t)t.dwAlertNumber;
+	}
 	pthread_mutex_unlock(&x->lock);
-	return (SEC_E_OK);
+	return (st);
 }
 
 SECURITY_STATUS SEC_ENTRY

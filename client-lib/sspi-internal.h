@@ -33,6 +33,8 @@ struct sspi_cred {
 	ULONG			 use;		/* SECPKG_CRED_INBOUND/OUTBOUND */
 	enum secctx_version	 min_version;
 	enum secctx_version	 max_version;
+	int			 manual_validation; /* the application
+						   validates the server */
 };
 
 /*
@@ -51,6 +53,17 @@ struct sspi_ctx {
 	int			 dead;		/* a call failed */
 	int			 done;		/* the handshake is complete */
 	int			 shutdown;	/* ApplyControlToken(SHUTDOWN) */
+	/*
+	 * ApplyControlToken on an unfinished handshake: the next handshake
+	 * call returns this alert as a plaintext record and ends the
+	 * handshake ('closed': the native context is gone).
+	 */
+	int			 alert;
+	uint8_t			 alert_level;
+	uint8_t			 alert_desc;
+	int			 closed;
+	/* SEC_I_INCOMPLETE_CREDENTIALS was returned (once per context). */
+	int			 cred_asked;
 	char			*target;
 	/* Stream sizes of the native context, once known. */
 	size_t			 header;

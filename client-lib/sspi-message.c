@@ -64,7 +64,7 @@ sspi_encrypt(struct sspi_ctx *x, PSecBufferDesc m)
 	if ((st = sspi_ctx_sizes(x)) != SEC_E_OK)
 		return (st);
 	if (data->cbBuffer > x->max_message)
-		return (SEC_E_INVALID_PARAMETER);
+		return (SEC_E_ENCRYPT_FAILURE);
 	if (hdr->cbBuffer < x->header ||
 	    trl->cbBuffer < x->trailer + x->pending_len)
 		return (SEC_E_BUFFER_TOO_SMALL);
@@ -180,7 +180,7 @@ sspi_dec_layout(struct sspi_ctx *x, struct sspi_dec *d,
 }
 
 static SECURITY_STATUS
-sspi_decrypt(struct sspi_ctx *x, struct sspi_dec *d)
+sspi_decrypt(struct sspi_ctx *x, PSecBufferDesc m, struct sspi_dec *d)
 {
 	struct secctx_message	msg;
 	SECURITY_STATUS		st;
@@ -192,8 +192,10 @@ sspi_decrypt(struct sspi_ctx *x, struct sspi_dec *d)
 	msg.in_len = d->in->cbBuffer;
 	msg.max_records = 1;
 	st = secctx_decrypt(x->ctx, &msg);
+	/* As Schannel: the first buffer says what is missing, its data kept. */
 	if (st == SEC_E_INCOMPLETE_MESSAGE) {
-		sspi_set(d->empty[0], SECBUFFER_MISSING, NULL, msg.missing);
+		m->pBuffers[0].BufferType = SECBUFFER_MISSING;
+		m->pBuffers[0].cbBuffer = (ULONG)msg.missing;
 		goto out;
 	}
 	/* Lost with the daemon's connection: it stays, and says so. */
@@ -232,7 +234,7 @@ DecryptMessage(PCtxtHandle phContext, PSecBufferDesc pMessage,
 	if ((st = sspi_dec_buffers(pMessage, &d)) != SEC_E_OK)
 		return (st);
 	pthread_mutex_lock(&x->lock);
-	st = sspi_decrypt(x, &d);
+	st = sspi_decrypt(x, pMessage, &d);
 	pthread_mutex_unlock(&x->lock);
 	return (st);
 }

@@ -155,6 +155,36 @@ sspi_versions(DWORD enabled, ULONG use, struct sspi_cred *c)
 	return (SEC_E_OK);
 }
 
+/*
+ * DTLS is not served: asked for alone it is unsupported, and mixed with
+ * TLS in one credential it is the mismatch Schannel reports.
+ */
+static secctx_status
+sspi_no_dtls(DWORD enabled)
+{
+	if ((enabled & SP_PROT_DTLS1_X) == 0)
+		return (SEC_E_OK);
+	if ((enabled & ~SP_PROT_DTLS1_X) != 0)
+		return (SEC_E_ALGORITHM_MISMATCH);
+	return (SEC_E_UNSUPPORTED_FUNCTION);
+}
+
+/*
+ * "Manually Validating Schannel Credentials": the client completes the
+ * handshake whatever the server's certificate and validates the chain
+ * itself.  The daemon still verifies and audits; its caller policy and
+ * the credential decide whether this is allowed.  Without a name-only
+ * skip, SCH_CRED_NO_SERVERNAME_CHECK leaves the whole validation to the
+ * application too.
+ */
+static void
+sspi_flags(DWORD flags, ULONG use, struct sspi_cred *c)
+{
+	if (use == SECPKG_CRED_OUTBOUND && (flags &
+	    (SCH_CRED_MANUAL_CRED_VALIDATION | SCH_CRED_NO_SERVERNAME_CHECK)))
+		c->manual_validation = 1;
+}
+
 /* Read pAuthData (NULL, SCHANNEL_CRED or SCH_CREDENTIALS) into c. */
 static secctx_status
 sspi_auth_data(const void *auth, ULONG use, struct sspi_cred *c)
@@ -162,6 +192,7 @@ sspi_auth_data(const void *auth, ULONG use, struct sspi_cred *c)
 	const SCHANNEL_CRED	*sc;
 	const SCH_CREDENTIALS	*sch;
 	DWORD			 disabled = 0, i;
+	secctx_status		 st;
 
 	if (auth == NULL)
 		return (sspi_versions(0, use, c));
@@ -170,11 +201,15 @@ sspi_auth_data(const void *auth, ULONG use, struct sspi_cred *c)
 		sc = auth;
 		if (sc->cMappers != 0 || sc->cSupportedAlgs != 0)
 			return (SEC_E_UNSUPPORTED_FUNCTION);
+		if ((st = sspi_no_dtls(sc->grbitEnabledProtocols)) != SEC_E_OK)
+			return (st);
+		sspi_flags(sc->dwFlags, use, c);
 		return (sspi_versions(sc->grbitEnabledProtocols, use, c));
 	case SCH_CREDENTIALS_VERSION:
 		sch = auth;
 		if (sch->cMappers != 0)
 			return (SEC_E_UNSUPPORTED_FUNCTION);
+		sspi_flags(sch->dwFlags, use, c);
 		if (sch->cTlsParameters != 0 && sch->pTlsParameters == NULL)
 			return (SEC_E_INVALID_PARAMETER);
 		for (i = 0; i < sch->cTlsParameters; i++)

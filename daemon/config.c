@@ -28,7 +28,7 @@ static const char *const cred_keys[] = {
 	"system_trust",
 	"uids", "gids", "executables", "directions", "allow_insecure_key_file",
 	"ciphers", "ciphersuites", "groups", "signature_algorithms", "records",
-	NULL
+	"allow_skip_validation", NULL
 };
 static const char *const limit_keys[] = {
 	"max_header", "max_payload", "contexts_per_connection",
@@ -292,10 +292,13 @@ parse_cred(const json_t *obj, size_t idx, struct cred **credp,
 		return (sc_seterr(err, SEC_E_INVALID_PARAMETER, "%s"
 		    "certificate and private_key must be given together",
 		    where));
+	src.allow_skip_validation = 1;
 	if (get_bool(obj, "system_trust", where, &src.system_trust,
 	    err) != SEC_E_OK ||
 	    get_bool(obj, "allow_insecure_key_file", where,
 	    &src.allow_insecure_key_file, err) != SEC_E_OK ||
+	    get_bool(obj, "allow_skip_validation", where,
+	    &src.allow_skip_validation, err) != SEC_E_OK ||
 	    parse_directions(json_object_get(obj, "directions"), where,
 	    &directions, err) != SEC_E_OK ||
 	    parse_records(json_object_get(obj, "records"), where,

@@ -260,9 +260,15 @@ ctx_map_capture(struct ctx_map *m, SSL *ssl, enum direction dir,
 	st.version = SSL_version(ssl) == TLS1_3_VERSION ? REC_VERSION_13 :
 	    REC_VERSION_12;
 	st.suite = SSL_CIPHER_get_protocol_id(cipher);
+	/*
+	 * A negotiated maximum fragment length (RFC 6066 4) binds both
+	 * sides' records: such a context keeps its records here.
+	 */
 	if ((SSL_version(ssl) != TLS1_3_VERSION &&
 	    SSL_version(ssl) != TLS1_2_VERSION) ||
-	    !rec_suite_supported(st.version, st.suite))
+	    !rec_suite_supported(st.version, st.suite) ||
+	    SSL_SESSION_get_max_fragment_length(SSL_get_session(ssl)) !=
+	    TLSEXT_max_fragment_length_DISABLED)
 		goto out;
 	if ((st.version == REC_VERSION_13 ? state_13(m, dir, out, out_len,
 	    &st, err) : state_12(ssl, cipher, dir, &st, err)) != SEC_E_OK)
@@ -373,5 +379,18 @@ ctx_map_open(struct ctx_map *m, const unsigned char *in, size_t len,
 		*out_len += REC_HEADER_LEN + plain_len;
 		off += reclen;
 	}
+	return (SEC_E_OK);
+}
+
+/*
+ * TLS 1.3 KeyUpdate of one of the daemon's directions: to_ssl (the peer's
+ * key, as the SSL object reads it) or not (the key it writes with).
+ */
+secctx_status
+ctx_map_update(struct ctx_map *m, int to_ssl, struct sc_err *err)
+{
+	if (rec_dir_update(to_ssl ? &m->to_ssl : &m->from_ssl) != 0)
+		return (sc_seterr(err, SEC_E_INTERNAL_ERROR,
+		    "cannot update a traffic key"));
 	return (SEC_E_OK);
 }

@@ -47,6 +47,7 @@ struct tls_context {
 	struct ctx_map	*map;		/* may be mapped, or is; else NULL */
 	int		 mapped;	/* the application protects records */
 	unsigned char	*plain;		/* a mapped context's output opened */
+	uint64_t	 client_updates; /* the client's KeyUpdates replayed */
 };
 
 static int	context_index = -1;
@@ -705,6 +706,82 @@ post_handshake_read(struct tls_context *c, struct sc_err *err)
 	return (tls_error(c->ssl, err));
 }
 
+/* The most KeyUpdates one request may ask the SSL object to catch up. */
+#define CLIENT_UPDATES_MAX	4096
+
+/* One KeyUpdate of the client's, replayed on the SSL object. */
+static secctx_status
+client_update_one(struct tls_context *c, struct sc_err *err)
+{
+	static const unsigned char	 ku[] = { 24, 0, 0, 1, 0 };
+	const unsigned char		*out;
+	unsigned char			*buf;
+	size_t				 len, plain_len;
+	secctx_status			 st;
+	int				 r;
+
+	ERR_clear_error();
+	if (c->dir == DIR_INBOUND) {
+		/* The client's KeyUpdate, as the SSL object reads it. */
+		if (ctx_map_seal(c->map, ku, sizeof(ku), &buf, &len,
+		    err) != SEC_E_OK)
+			return (err->status);
+		tls_bio_input_set(c->rbio, buf);
+		tls_bio_input_extend(c->rbio, len);
+		st = post_handshake_read(c, err);
+		tls_bio_input_set(c->rbio, NULL);
+		free(buf);
+		if (st != SEC_E_OK)
+			return (st);
+		return (ctx_map_update(c->map, 1, err));
+	}
+	/* Ours: the SSL object writes it, and it goes nowhere. */
+	if (SSL_key_update(c->ssl, SSL_KEY_UPDATE_NOT_REQUESTED) != 1 ||
+	    ((r = SSL_do_handshake(c->ssl)) != 1 &&
+	    SSL_get_error(c->ssl, r) != SSL_ERROR_WANT_READ))
+		return (tls_error(c->ssl, err));
+	tls_bio_output_get(c->wbio, &out, &len);
+	if ((buf = malloc(len > 0 ? len : 1)) == NULL)
+		return (sc_seterr(err, SEC_E_INSUFFICIENT_MEMORY,
+		    "out of memory"));
+	st = ctx_map_open(c->map, out, len, buf, &plain_len, err);
+	OPENSSL_clear_free(buf, len > 0 ? len : 1);
+	tls_bio_output_reset(c->wbio);
+	if (st != SEC_E_OK)
+		return (st);
+	return (ctx_map_update(c->map, 0, err));
+}
+
+/*
+ * The application of a mapped TLS 1.3 context updates its keys alone; the
+ * client's 'updates' KeyUpdates so far are replayed on the SSL object
+ * before a post-handshake message, since the Finished of post-handshake
+ * authentication is keyed from the client's current traffic secret
+ * (RFC 8446 4.4).
+ */
+static secctx_status
+client_updates_sync(struct tls_context *c, uint64_t updates,
+    struct sc_err *err)
+{
+	if (!c->mapped || SSL_version(c->ssl) != TLS1_3_VERSION ||
+	    updates == c->client_updates)
+		return (SEC_E_OK);
+	if (updates < c->client_updates ||
+	    updates - c->client_updates > CLIENT_UPDATES_MAX)
+		return (sc_seterr(err, SEC_E_INVALID_PARAMETER, "the client's "
+		    "KeyUpdate count goes from %llu to %llu",
+		    (unsigned long long)c->client_updates,
+		    (unsigned long long)updates));
+	while (c->client_updates < updates) {
+		if (client_update_one(c, err) != SEC_E_OK) {
+			c->failed = 1;
+			return (err->status);
+		}
+		c->client_updates++;
+	}
+	return (SEC_E_OK);
+}
+
 /* The SSL object failed: the alert it wrote goes out with the status. */
 static secctx_status
 context_post_failed(struct tls_context *c, struct step_result *res,
@@ -724,7 +801,8 @@ context_post_failed(struct tls_context *c, struct step_result *res,
  */
 secctx_status
 context_post_handshake(struct tls_context *c, const unsigned char *in,
-    size_t len, struct step_result *res, struct sc_err *err)
+    size_t len, uint64_t client_updates, struct step_result *res,
+    struct sc_err *err)
 {
 	unsigned char	*sealed;
 	size_t		 sealed_len;
@@ -734,6 +812,8 @@ context_post_handshake(struct tls_context *c, const unsigned char *in,
 	if (!c->mapped)
 		return (sc_seterr(err, SEC_E_OUT_OF_SEQUENCE, "the context is "
 		    "not mapped: its records go through decrypt"));
+	if (client_updates_sync(c, client_updates, err) != SEC_E_OK)
+		return (err->status);
 	ERR_clear_error();
 	if (ctx_map_seal(c->map, in, len, &sealed, &sealed_len,
 	    err) != SEC_E_OK) {
@@ -793,8 +873,8 @@ pha_refused(struct sc_err *err)
  * as plaintext.  The client's answer comes in decrypt or post_handshake.
  */
 secctx_status
-context_request_client_cert(struct tls_context *c, struct step_result *res,
-    struct sc_err *err)
+context_request_client_cert(struct tls_context *c, uint64_t client_updates,
+    struct step_result *res, struct sc_err *err)
 {
 	int	r;
 
@@ -809,6 +889,8 @@ context_request_client_cert(struct tls_context *c, struct step_result *res,
 		return (sc_seterr(err, SEC_E_NO_CREDENTIALS, "credential '%s' "
 		    "has no trust anchors to verify client certificates",
 		    c->cred->name));
+	if (client_updates_sync(c, client_updates, err) != SEC_E_OK)
+		return (err->status);
 	if (!(SSL_get_verify_mode(c->ssl) & SSL_VERIFY_PEER))
 		SSL_set_verify(c->ssl, SSL_VERIFY_PEER, NULL);
 	ERR_clear_error();
@@ -943,6 +1025,32 @@ context_server_end_point(struct tls_context *c, unsigned char *out,
 		return (sc_seterr(err, SEC_E_UNSUPPORTED_FUNCTION,
 		    "cannot hash the server certificate"));
 	*len = n;
+	return (SEC_E_OK);
+}
+
+/*
+ * RFC 5929 3.1: the first Finished message of the latest handshake, the
+ * client's in a full handshake and the server's in a resumed one.  TLS 1.3
+ * defines no tls-unique (RFC 8446 C.5).
+ */
+secctx_status
+context_tls_unique(struct tls_context *c, unsigned char *out, size_t *len,
+    struct sc_err *err)
+{
+	int	ours;
+
+	if (!c->done)
+		return (sc_seterr(err, SEC_E_OUT_OF_SEQUENCE,
+		    "the handshake is not complete"));
+	if (SSL_version(c->ssl) != TLS1_2_VERSION)
+		return (sc_seterr(err, SEC_E_UNSUPPORTED_FUNCTION,
+		    "tls-unique is defined for TLS 1.2 only"));
+	ours = (c->dir == DIR_OUTBOUND) != (SSL_session_reused(c->ssl) != 0);
+	*len = ours ? SSL_get_finished(c->ssl, out, *len) :
+	    SSL_get_peer_finished(c->ssl, out, *len);
+	if (*len == 0)
+		return (sc_seterr(err, SEC_E_INTERNAL_ERROR,
+		    "no Finished message to bind to"));
 	return (SEC_E_OK);
 }
 

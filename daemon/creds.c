@@ -315,6 +315,7 @@ cred_build(struct cred *c, const struct cred_source *src, struct sc_err *err)
 
 	c->has_trust = src->ca_file != NULL || src->system_trust;
 	c->records = src->records;
+	c->skip_ok = src->allow_skip_validation;
 	if (src->certificate != NULL) {
 		if (load_chain(src->certificate, &leaf, &chain, err) !=
 		    SEC_E_OK ||

@@ -18,7 +18,7 @@
 #define CHAIN_MAX	16
 
 static const char *const binding_names[] = { "tls-server-end-point",
-    "tls-exporter", NULL };
+    "tls-exporter", "tls-unique", NULL };
 
 secctx_status
 op_export(struct conn *c, struct request *req, struct response *r,
@@ -81,6 +81,8 @@ op_channel_binding(struct conn *c, struct request *req, struct response *r,
 		    out, len, err) != SEC_E_OK)
 			return (err->status);
 	}
+	if (type == 2 && context_tls_unique(ctx, out, &len, err) != SEC_E_OK)
+		return (err->status);
 	r->payload[0].iov_base = out;
 	r->payload[0].iov_len = len;
 	return (SEC_E_OK);

@@ -124,6 +124,7 @@ context_create(struct conn *c, struct request *req, enum direction dir,
 	    policy_check_cred(ch->cred, &c->peer, dir, err) != SEC_E_OK ||
 	    policy_check_context(policy_caller(config, &c->peer), dir, &p,
 	    err) != SEC_E_OK ||
+	    policy_check_skip(ch->cred, &p, err) != SEC_E_OK ||
 	    limits_context_add(c, err) != SEC_E_OK)
 		goto refused;
 	if (context_new(ch->cred, dir, &p, ctxp, err) != SEC_E_OK) {

@@ -7,6 +7,25 @@
 #include "msg.h"
 
 #define CRED_NAME_MAX	64
+#define CRED_SUBJECT_MAX	512
+
+/*
+ * The "subject" field: the RFC 2253 subject of the certificate the
+ * credential presents in direction dir, absent when it presents none.
+ */
+static int
+acquire_subject(const struct cred *cred, int dir, json_t *fields)
+{
+	SSL_CTX	*ctx;
+	X509	*cert;
+	char	 subject[CRED_SUBJECT_MAX];
+
+	ctx = dir == DIR_INBOUND ? cred->server_ctx : cred->client_ctx;
+	if (ctx == NULL || (cert = SSL_CTX_get0_certificate(ctx)) == NULL)
+		return (0);
+	tls_name_string(X509_get_subject_name(cert), subject, sizeof(subject));
+	return (json_object_set_new(fields, "subject", json_string(subject)));
+}
 
 secctx_status
 op_acquire(struct conn *c, struct request *req, struct response *r,
@@ -47,7 +66,8 @@ op_acquire(struct conn *c, struct request *req, struct response *r,
 	ch->direction = dir;
 	if (handles_add(&c->handles, HANDLE_CRED, ch, &h) != 0)
 		goto nomem;
-	if (msg_set_handle(r->fields, "cred", h) != 0) {
+	if (msg_set_handle(r->fields, "cred", h) != 0 ||
+	    acquire_subject(cred, dir, r->fields) != 0) {
 		handles_remove(&c->handles, h, HANDLE_CRED);
 		goto nomem;
 	}

@@ -111,6 +111,26 @@ op_shutdown(struct conn *c, struct request *req, struct response *r,
 }
 
 /*
+ * The client's TLS 1.3 KeyUpdates that the application of a mapped context
+ * made ("our_updates") or received ("peer_updates").
+ */
+static secctx_status
+client_updates(struct request *req, struct tls_context *ctx,
+    uint64_t *updates, struct sc_err *err)
+{
+	int64_t	ours = 0, peers = 0;
+
+	if (msg_get_int(req->hdr, "our_updates", MSG_OPTIONAL, 0, INT64_MAX,
+	    &ours, err) != SEC_E_OK ||
+	    msg_get_int(req->hdr, "peer_updates", MSG_OPTIONAL, 0, INT64_MAX,
+	    &peers, err) != SEC_E_OK)
+		return (err->status);
+	*updates = context_direction(ctx) == DIR_OUTBOUND ? (uint64_t)ours :
+	    (uint64_t)peers;
+	return (SEC_E_OK);
+}
+
+/*
  * A mapped context: the handshake messages the peer sent after the
  * handshake.  The payload of the answer is the SSL object's answer, as
  * TLSPlaintext records for the application to seal.
@@ -122,14 +142,16 @@ op_post_handshake(struct conn *c, struct request *req, struct response *r,
 	struct tls_context	*ctx;
 	struct step_result	 res;
 	secctx_status		 st;
-	uint64_t		 h;
+	uint64_t		 h, updates;
 
-	if ((ctx = context_get(c, req->hdr, &h, err)) == NULL)
+	if ((ctx = context_get(c, req->hdr, &h, err)) == NULL ||
+	    client_updates(req, ctx, &updates, err) != SEC_E_OK)
 		return (err->status);
 	if (req->plen == 0)
 		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
 		    "no handshake message"));
-	st = context_post_handshake(ctx, req->payload, req->plen, &res, err);
+	st = context_post_handshake(ctx, req->payload, req->plen, updates,
+	    &res, err);
 	return (message_done(c, h, ctx, r, &res, st));
 }
 
@@ -141,11 +163,12 @@ op_request_client_cert(struct conn *c, struct request *req,
 	struct tls_context	*ctx;
 	struct step_result	 res;
 	secctx_status		 st;
-	uint64_t		 h;
+	uint64_t		 h, updates;
 
-	if ((ctx = context_get(c, req->hdr, &h, err)) == NULL)
+	if ((ctx = context_get(c, req->hdr, &h, err)) == NULL ||
+	    client_updates(req, ctx, &updates, err) != SEC_E_OK)
 		return (err->status);
-	st = context_request_client_cert(ctx, &res, err);
+	st = context_request_client_cert(ctx, updates, &res, err);
 	return (message_done(c, h, ctx, r, &res, st));
 }
 

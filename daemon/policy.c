@@ -170,6 +170,20 @@ policy_check_context(const struct caller_policy *cp, enum direction dir,
 	return (SEC_E_OK);
 }
 
+/*
+ * A credential can forbid what a caller's policy allows: contexts that
+ * leave the server's certificate to the application.
+ */
+secctx_status
+policy_check_skip(const struct cred *cred, const struct ctx_params *p,
+    struct sc_err *err)
+{
+	if (p->skip_validation && !cred->skip_ok)
+		return (sc_seterr(err, SEC_E_NOT_OWNER, "credential '%s' may "
+		    "not skip certificate validation", cred->name));
+	return (SEC_E_OK);
+}
+
 /* Counters are for root and the daemon's own user. */
 int
 policy_may_read_stats(const struct peer *peer)

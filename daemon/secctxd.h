@@ -80,6 +80,8 @@ struct cred {
 	size_t		 nexecutables;
 	int		 directions;	/* DIR_* bits allowed; 0: both */
 	enum records	 records;	/* who protects established records */
+	int		 skip_ok;	/* its contexts may skip validation,
+					   for callers allowed to */
 };
 
 struct cred_source {
@@ -95,6 +97,7 @@ struct cred_source {
 	const char	*groups;	/* key exchange groups */
 	const char	*signature_algorithms;
 	enum records	 records;
+	int		 allow_skip_validation;
 };
 
 /* creds.c */
@@ -172,6 +175,8 @@ const struct caller_policy *policy_caller(const struct config *,
 struct ctx_params;
 secctx_status	 policy_check_context(const struct caller_policy *,
 		    enum direction, struct ctx_params *, struct sc_err *);
+secctx_status	 policy_check_skip(const struct cred *,
+		    const struct ctx_params *, struct sc_err *);
 int		 policy_may_read_stats(const struct peer *);
 
 /* tls-bio.c: the BIOs under a context's SSL object. */
@@ -263,18 +268,22 @@ secctx_status	 context_decrypt(struct tls_context *, const unsigned char *,
 		    struct sc_err *);
 secctx_status	 context_shutdown(struct tls_context *, struct step_result *,
 		    struct sc_err *);
+/* client_updates: the client's TLS 1.3 KeyUpdates since the mapping. */
 secctx_status	 context_post_handshake(struct tls_context *,
-		    const unsigned char *, size_t, struct step_result *,
-		    struct sc_err *);
+		    const unsigned char *, size_t, uint64_t client_updates,
+		    struct step_result *, struct sc_err *);
 secctx_status	 context_key_update(struct tls_context *, int request_peer,
 		    struct step_result *, struct sc_err *);
 secctx_status	 context_request_client_cert(struct tls_context *,
-		    struct step_result *, struct sc_err *);
+		    uint64_t client_updates, struct step_result *,
+		    struct sc_err *);
 secctx_status	 context_export(struct tls_context *, const char *label,
 		    const unsigned char *context, size_t context_len,
 		    int use_context, unsigned char *out, size_t len,
 		    struct sc_err *);
 secctx_status	 context_server_end_point(struct tls_context *,
+		    unsigned char *out, size_t *len, struct sc_err *);
+secctx_status	 context_tls_unique(struct tls_context *,
 		    unsigned char *out, size_t *len, struct sc_err *);
 secctx_status	 context_peer_chain(struct tls_context *, BIO *out,
 		    size_t *lens, size_t *count, struct sc_err *);
@@ -313,6 +322,7 @@ void		 ctx_map_packed(const struct ctx_map *, const unsigned char **,
 void		 ctx_map_packed_clear(struct ctx_map *);
 secctx_status	 ctx_map_seal(struct ctx_map *, const unsigned char *, size_t,
 		    unsigned char **out, size_t *out_len, struct sc_err *);
+secctx_status	 ctx_map_update(struct ctx_map *, int to_ssl, struct sc_err *);
 secctx_status	 ctx_map_open(struct ctx_map *, const unsigned char *, size_t,
 		    unsigned char *out, size_t *out_len, struct sc_err *);
 
@@ -336,6 +346,8 @@ secctx_status	 tls_error(SSL *, struct sc_err *);
 
 /* tls-info.c: what a TLS connection negotiated. */
 void		 tls_info(SSL *, struct ctx_info *);
+/* A certificate name in RFC 2253 form, escaped for a log line or a message. */
+void		 tls_name_string(const X509_NAME *, char *buf, size_t len);
 
 /* handles.c: the handles one connection holds. */
 enum handle_type {

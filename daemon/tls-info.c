@@ -114,8 +114,8 @@ stream_sizes(SSL *ssl, const SSL_CIPHER *cipher, struct ctx_info *info)
  * The name in RFC 2253 form, in which OpenSSL escapes every byte outside
  * printable ASCII (\XX); the line net of escape.h makes sure of it.
  */
-static void
-name_string(const X509_NAME *name, char *buf, size_t len)
+void
+tls_name_string(const X509_NAME *name, char *buf, size_t len)
 {
 	BIO	*bio;
 	char	 text[512];
@@ -155,10 +155,10 @@ tls_info(SSL *ssl, struct ctx_info *info)
 	info->signature = SSL_is_init_finished(ssl) ? peer_signature(ssl) :
 	    "";
 	if ((peer = SSL_get0_peer_certificate(ssl)) != NULL) {
-		name_string(X509_get_subject_name(peer), info->peer_subject,
-		    sizeof(info->peer_subject));
-		name_string(X509_get_issuer_name(peer), info->peer_issuer,
-		    sizeof(info->peer_issuer));
+		tls_name_string(X509_get_subject_name(peer),
+		    info->peer_subject, sizeof(info->peer_subject));
+		tls_name_string(X509_get_issuer_name(peer),
+		    info->peer_issuer, sizeof(info->peer_issuer));
 	}
 	SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
 	sc_escape(info->alpn, sizeof(info->alpn), alpn, alpn != NULL ?

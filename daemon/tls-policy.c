@@ -3,7 +3,8 @@
  * cipher suites, the key exchange groups and the signature algorithms, each
  * given to OpenSSL as is.  Every value is checked when the configuration is
  * read, so that a typo is an error rather than a silently weaker or empty
- * list.
+ * list.  Without a "ciphers" key TLS 1.2 offers forward-secret AEAD suites
+ * only; the TLS 1.3 suites are OpenSSL's default, all three AEAD.
  */
 
 #include <string.h>
@@ -12,6 +13,12 @@
 #include <openssl/ssl.h>
 
 #include "secctxd.h"
+
+/*
+ * ECDHE with AES-GCM or ChaCha20-Poly1305: no RSA key exchange, no finite
+ * field DHE, no CBC.  The others are there for a credential that names them.
+ */
+#define TLS12_CIPHERS_DEFAULT	"ECDHE+AESGCM:ECDHE+CHACHA20"
 
 /* Whether ctx's cipher list, set to one TLS 1.3 suite, holds that suite. */
 static int
@@ -68,15 +75,17 @@ secctx_status
 tls_policy_apply(SSL_CTX *ctx, const struct cred_source *src,
     struct sc_err *err)
 {
+	const char	*ciphers = src->ciphers != NULL ? src->ciphers :
+			    TLS12_CIPHERS_DEFAULT;
+
 	ERR_clear_error();
 	if (src->ciphersuites != NULL &&
 	    policy_suites(ctx, src->ciphersuites, err) != SEC_E_OK)
 		return (err->status);
 	/* OpenSSL refuses a string that leaves no TLS 1.2 cipher. */
-	if (src->ciphers != NULL &&
-	    SSL_CTX_set_cipher_list(ctx, src->ciphers) != 1)
+	if (SSL_CTX_set_cipher_list(ctx, ciphers) != 1)
 		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,
-		    "ciphers: \"%s\": %s", src->ciphers, ssl_reason()));
+		    "ciphers: \"%s\": %s", ciphers, ssl_reason()));
 	if (src->groups != NULL &&
 	    SSL_CTX_set1_groups_list(ctx, src->groups) != 1)
 		return (sc_seterr(err, SEC_E_INVALID_PARAMETER,

@@ -3,7 +3,8 @@
  * through secctxd in a thread of its own; print one line with what was
  * negotiated; then echo what the client sends until it closes, or with
  * --www answer one HTTP request with a page describing the connection (like
- * `openssl s_server -www`); then send close_notify and close.
+ * `openssl s_server -www`); then send close_notify, or an alert after an
+ * error, and close without a reset.
  *
  *   secctx-server [-1] [--www] [-b ADDR] [-c CRED] [-a ALPN,...]
  *       [--verify optional|required] [--tls1.2|--tls1.3] [--min VER]
@@ -29,9 +30,9 @@
 /* How long a silent peer may hold its connection: handshake, echo. */
 #define PEER_TIMEOUT	30
 #define IDLE_TIMEOUT	600
-/* The longest HTTP request head taken with --www. */
+/* The longest HTTP request head taken with --www: one whole record. */
 #define WWW_MAX_REQUEST	(16 * 1024)
-/* How long to wait for the peer to close after our close_notify. */
+/* How long to drain the peer after our close_notify or alert. */
 #define LINGER_MS	2000
 
 struct server {
@@ -229,18 +230,19 @@ www_page(const struct peer *p, const struct secctx_info *info, char *buf,
 }
 
 /*
- * Read one HTTP request head; 1 when it is whole, 0 when the peer closed
+ * Read one HTTP request head of at most WWW_MAX_REQUEST bytes into req,
+ * which has room for one more; 1 when it is whole, 0 when the peer closed
  * first, -1 on error.
  */
 static int
-www_read_request(struct peer *p, struct session *s, char *req, size_t size)
+www_read_request(struct peer *p, struct session *s, char *req)
 {
 	void	*data;
-	size_t	 len, have = 0;
+	size_t	 len, have = 0, from = 0;
 
 	req[0] = '\0';
-	while (strstr(req, "\r\n\r\n") == NULL &&
-	    strstr(req, "\n\n") == NULL) {
+	while (strstr(req + from, "\r\n\r\n") == NULL &&
+	    strstr(req + from, "\n\n") == NULL) {
 		if (s->closed || s->eof)
 			return (0);
 		if (session_recv(s, &data, &len) == -1) {
@@ -251,28 +253,36 @@ www_read_request(struct peer *p, struct session *s, char *req, size_t size)
 			free(data);
 			continue;
 		}
-		if (have + len >= size || memchr(data, '\0', len) != NULL) {
+		if (len > WWW_MAX_REQUEST - have ||
+		    memchr(data, '\0', len) != NULL) {
 			free(data);
 			peer_log(p, "the request is too long or not text");
 			return (-1);
 		}
 		memcpy(req + have, data, len);
 		free(data);
+		/* The end of the head may straddle two reads. */
+		from = have > 3 ? have - 3 : 0;
 		have += len;
 		req[have] = '\0';
 	}
 	return (1);
 }
 
-/* Answer one HTTP request (GET or HEAD) with a page about the connection. */
+/*
+ * Answer one HTTP request (GET or HEAD) with a page about the connection,
+ * head and page in one record as s_server -www sends them: some TLS test
+ * tools read one record and then expect the close.
+ */
 static int
 peer_www(struct peer *p, struct session *s, const struct secctx_info *info)
 {
-	char		 req[WWW_MAX_REQUEST], page[8192], head[256];
+	char		 req[WWW_MAX_REQUEST + 1], page[8192];
+	char		 reply[sizeof(page) + 256];
 	const char	*status = "200 OK";
 	int		 rc, len, body = 1;
 
-	if ((rc = www_read_request(p, s, req, sizeof(req))) != 1)
+	if ((rc = www_read_request(p, s, req)) != 1)
 		return (rc);
 	len = www_page(p, info, page, sizeof(page));
 	if (strncmp(req, "HEAD ", 5) == 0)
@@ -281,12 +291,11 @@ peer_www(struct peer *p, struct session *s, const struct secctx_info *info)
 		status = "405 Method Not Allowed";
 		len = snprintf(page, sizeof(page), "GET or HEAD only\n");
 	}
-	snprintf(head, sizeof(head), "HTTP/1.0 %s\r\n"
+	snprintf(reply, sizeof(reply), "HTTP/1.0 %s\r\n"
 	    "Content-Type: text/plain\r\n"
 	    "Content-Length: %d\r\n"
-	    "Connection: close\r\n\r\n", status, len);
-	if (session_send(s, head, strlen(head)) == -1 ||
-	    (body && session_send(s, page, len) == -1) ||
+	    "Connection: close\r\n\r\n%s", status, len, body ? page : "");
+	if (session_send(s, reply, strlen(reply)) == -1 ||
 	    session_flush(s, 0) == -1) {
 		peer_log(p, "%s", s->err);
 		return (-1);
@@ -326,15 +335,16 @@ peer_serve(struct peer *p)
 		rc = peer_www(p, &s, &info);
 	else
 		rc = peer_echo(p, &s);
-	if (rc == 0 && !s.eof) {
-		/* Our close_notify, also in answer to the peer's. */
-		if (session_shutdown(&s) == -1 || session_flush(&s, 0) == -1) {
-			peer_log(p, "%s", s.err);
-			rc = -1;
-		} else if (!s.closed)
-			session_linger(&s, LINGER_MS);
-	}
 out:
+	/*
+	 * Every way out: our close_notify (also in answer to the peer's) or
+	 * the alert of a failure, then our FIN, and what the peer sent
+	 * drained so that closing does not reset the connection.
+	 */
+	if (session_close(&s, LINGER_MS) == -1 && rc == 0) {
+		peer_log(p, "%s", s.err);
+		rc = -1;
+	}
 	session_free(&s);
 	return (rc);
 }

@@ -17,6 +17,7 @@
 
 #define READ_SIZE	(64 * 1024)	/* bytes asked for per read */
 #define MAX_INPUT	(256 * 1024)	/* most unconsumed input kept */
+#define LINGER_MAX	(256 * 1024)	/* most bytes drained at the close */
 
 void
 session_init(struct session *s, int fd)
@@ -288,7 +289,9 @@ session_recv(struct session *s, void **data, size_t *len)
 		if (!SECCTX_FAILED(st))
 			snprintf(s->err, sizeof(s->err), "unexpected status "
 			    "%s", status_name(st));
-		/* The alert, if any, goes out on a best-effort basis. */
+		/* The context is dead; its alert, if any, is queued. */
+		secctx_delete(s->ctx);
+		s->ctx = NULL;
 		session_flush(s, 1);
 		return (-1);
 	}
@@ -319,7 +322,7 @@ session_shutdown(struct session *s)
 	size_t	 out_len;
 	int	 rc;
 
-	if (s->shut)
+	if (s->shut || s->ctx == NULL)
 		return (0);
 	if (secctx_shutdown(s->ctx, &out, &out_len) != SEC_E_OK) {
 		snprintf(s->err, sizeof(s->err), "%s", secctx_last_error());
@@ -346,16 +349,32 @@ session_linger(struct session *s, int timeout_ms)
 	struct pollfd	 pfd = { .fd = s->fd, .events = POLLIN };
 	long long	 deadline = now_ms() + timeout_ms, left;
 	char		 buf[4096];
+	size_t		 drained = 0;
 	ssize_t		 n;
 
 	shutdown(s->fd, SHUT_WR);
-	while ((left = deadline - now_ms()) > 0) {
+	while ((left = deadline - now_ms()) > 0 && drained < LINGER_MAX) {
 		if (poll(&pfd, 1, (int)left) <= 0)
 			break;
 		n = recv(s->fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n == 0 || (n == -1 && errno != EINTR && errno != EAGAIN))
 			break;
+		if (n > 0)
+			drained += n;
 	}
+}
+
+int
+session_close(struct session *s, int timeout_ms)
+{
+	int	rc = 0;
+
+	if (!s->eof && session_shutdown(s) == -1)
+		rc = -1;
+	if (session_flush(s, 0) == -1)
+		rc = -1;
+	session_linger(s, timeout_ms);
+	return (rc);
 }
 
 void

@@ -18,7 +18,7 @@
 
 struct session {
 	int		 fd;		/* the TCP socket (owned) */
-	secctx_ctx	*ctx;		/* NULL until the handshake is done */
+	secctx_ctx	*ctx;		/* NULL before, or after a failure */
 	uint8_t		*in;		/* received, not consumed */
 	size_t		 in_len;
 	size_t		 in_size;
@@ -61,14 +61,18 @@ int		 session_pending(const struct session *);
  * whole records received.  *data gets the plaintext, possibly none
  * (free() it).  Sets s->closed on close_notify, s->eof at end of file.
  * Bytes the daemon wants sent (a KeyUpdate answer) are queued.  -1 with
- * a reason in s->err.
+ * a reason in s->err; when a record failed, the context is deleted
+ * (s->ctx is NULL) and its alert queued.
  */
 int		 session_recv(struct session *, void **data, size_t *len);
 
 /* Encrypt len bytes and queue the records.  -1 with a reason in s->err. */
 int		 session_send(struct session *, const void *data, size_t len);
 
-/* Queue our close_notify (once).  -1 with a reason in s->err. */
+/*
+ * Queue our close_notify (once; nothing once the context failed).  -1 with
+ * a reason in s->err.
+ */
 int		 session_shutdown(struct session *);
 
 /*
@@ -78,11 +82,20 @@ int		 session_shutdown(struct session *);
 int		 session_flush(struct session *, int nowait);
 
 /*
- * After our close_notify: half-close the socket and read until the peer
- * closes or timeout_ms passes, so that its last bytes do not turn our
- * close into a reset that loses what we sent.
+ * After our close_notify or alert: half-close the socket and drain what
+ * the peer sends until it closes, timeout_ms pass or 256 KiB came, so that
+ * bytes left unread do not turn our close into a reset that loses what we
+ * sent.
  */
 void		 session_linger(struct session *, int timeout_ms);
+
+/*
+ * End the connection, after success or failure: queue our close_notify
+ * unless the context failed (its alert is queued then) or the peer is gone,
+ * send everything queued, then session_linger().  -1 with a reason in
+ * s->err when close_notify could not be made or sent.
+ */
+int		 session_close(struct session *, int timeout_ms);
 
 /* Delete the context, close the socket, free the buffers. */
 void		 session_free(struct session *);

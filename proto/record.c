@@ -305,7 +305,9 @@ rec_dir_update(struct rec_dir *d)
 	unsigned char		 next[REC_SECRET_MAX];
 	int			 rv = -1;
 
+	/* A direction that a failed update left unusable stays so. */
 	if (d->cctx == NULL || d->version != REC_VERSION_13 ||
+	    d->seq == UINT64_MAX ||
 	    (s = suite_find(d->version, d->suite)) == NULL)
 		return (-1);
 	if (expand_label(s->md, d->secret, d->secret_len, "traffic upd", next,

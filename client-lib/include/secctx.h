@@ -24,7 +24,12 @@
  * secctx_last_error() gives a one-line reason for the calling thread.
  *
  * All objects are safe to use from several threads; calls on one connection
- * are serialized.
+ * are serialized.  One thread may decrypt while another encrypts on the
+ * same context; but the bytes a call gives to send must reach the peer in
+ * the order the calls made them: a decrypt's 'out' (a KeyUpdate that
+ * answers the peer's, say) before the records of any later encrypt.  An
+ * application that sends from two threads sends each call's bytes under
+ * the lock it holds across the call.
  *
  * An established context is normally mapped: its records are protected
  * in this process (the daemon handed over its traffic keys), so
@@ -126,6 +131,14 @@ secctx_status	 secctx_cred_acquire(secctx_conn *conn, const char *name,
 
 /* Release a credential; contexts made from it stay usable. */
 secctx_status	 secctx_cred_free(secctx_cred *cred);
+
+/*
+ * The subject of the certificate the credential presents, in RFC 2253 form
+ * with bytes outside printable ASCII written \XX, in *subject (valid until
+ * secctx_cred_free()).  SEC_E_NO_CREDENTIALS: it presents no certificate.
+ */
+secctx_status	 secctx_cred_subject(const secctx_cred *cred,
+		    const char **subject);
 
 /* TLS protocol versions, for the version bounds below. */
 enum secctx_version {
@@ -330,8 +343,10 @@ secctx_status	 secctx_export_keying_material(secctx_ctx *ctx,
 		    void *out, size_t len);
 
 /*
- * Channel binding data of 'type': "tls-server-end-point" (RFC 5929) or
- * "tls-exporter" (RFC 9266), in *out (release with secctx_free()).
+ * Channel binding data of 'type': "tls-server-end-point" (RFC 5929),
+ * "tls-unique" (RFC 5929: the first Finished message; TLS 1.2 only, else
+ * SEC_E_UNSUPPORTED_FUNCTION) or "tls-exporter" (RFC 9266), in *out
+ * (release with secctx_free()).
  */
 secctx_status	 secctx_channel_binding(secctx_ctx *ctx, const char *type,
 		    void **out, size_t *out_len);

@@ -329,6 +329,8 @@ write_config(void)
 	write_cred(f, "crl-expired-client", NULL, "ca.pem", uid, crl, 0);
 	crl_key(crl, sizeof(crl), "other-crl.pem");
 	write_cred(f, "crl-other-client", NULL, "ca.pem", uid, crl, 0);
+	write_cred(f, "legacy-server", "server-rsa", "ca.pem", uid,
+	    LEGACY_SERVER, 0);
 	write_cred(f, "forbidden", "server", "ca.pem", other, NULL, 1);
 	fprintf(f, "  ]\n}\n");
 	return (fclose(f) == 0 ? 0 : -1);

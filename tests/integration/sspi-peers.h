@@ -17,6 +17,19 @@
 	ASC_REQ_REPLAY_DETECT | ASC_REQ_CONFIDENTIALITY | \
 	ASC_REQ_EXTENDED_ERROR | ASC_REQ_ALLOCATE_MEMORY | ASC_REQ_STREAM)
 
+/*
+ * *pfContextAttr as Schannel reports it for a TLS stream: REPLAY,
+ * SEQUENCE, CONFIDENTIALITY and STREAM always; EXTENDED_ERROR (and
+ * MUTUAL_AUTH, USE_SUPPLIED_CREDS) when asked; ALLOCATED_MEMORY when the
+ * call allocated its output.
+ */
+#define SSPI_ISC_ALWAYS		(ISC_RET_REPLAY_DETECT | \
+	ISC_RET_SEQUENCE_DETECT | ISC_RET_CONFIDENTIALITY | ISC_RET_STREAM)
+#define SSPI_ASC_ALWAYS		(ASC_RET_REPLAY_DETECT | \
+	ASC_RET_SEQUENCE_DETECT | ASC_RET_CONFIDENTIALITY | ASC_RET_STREAM)
+#define SSPI_CLIENT_ATTRS	(SSPI_ISC_ALWAYS | ISC_RET_EXTENDED_ERROR)
+#define SSPI_SERVER_ATTRS	(SSPI_ASC_ALWAYS | ASC_RET_EXTENDED_ERROR)
+
 /* AcquireCredentialsHandle with an SCHANNEL_CRED of these protocols. */
 void		 sspi_acquire(const char *name, ULONG use, DWORD protocols,
 		    PCredHandle h);
@@ -47,6 +60,7 @@ struct sspi_side {
 	SECURITY_STATUS	 status;
 	int		 done;
 	int		 incomplete;	/* SEC_E_INCOMPLETE_MESSAGE results */
+	int		 incomplete_creds; /* SEC_I_INCOMPLETE_CREDENTIALS */
 	ULONG		 flags;		/* fContextReq */
 };
 

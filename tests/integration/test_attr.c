@@ -120,6 +120,65 @@ test_channel_bindings(void **state)
 	harness_pair_close(p);
 }
 
+/*
+ * tls-unique of a TLS 1.2 pair, no_resume as given: 12 bytes (the Finished
+ * of TLS 1.2's PRF), the same at both ends; whether it resumed.
+ */
+static int
+tls_unique_pair(int no_resume)
+{
+	struct harness_pair	*p;
+	struct secctx_info	 ci, si;
+	void			*a, *b;
+	size_t			 a_len, b_len;
+
+	p = harness_pair_open(NULL, "client-nocert", NULL, "server");
+	p->client.opt.min_version = p->client.opt.max_version = SECCTX_TLS1_2;
+	p->client.opt.no_resume = no_resume;
+	harness_pair_run(p);
+	assert_status(p->client.status, SEC_E_OK);
+	assert_status(p->server.status, SEC_E_OK);
+	harness_info(p->client.ctx, &ci);
+	harness_info(p->server.ctx, &si);
+	assert_int_equal(ci.resumed, si.resumed);
+	assert_status(secctx_channel_binding(p->client.ctx, "tls-unique", &a,
+	    &a_len), SEC_E_OK);
+	assert_status(secctx_channel_binding(p->server.ctx, "tls-unique", &b,
+	    &b_len), SEC_E_OK);
+	assert_int_equal(a_len, 12);
+	assert_int_equal(b_len, 12);
+	assert_memory_equal(a, b, 12);
+	secctx_free(a);
+	secctx_free(b);
+	harness_pair_close(p);
+	return (ci.resumed);
+}
+
+/*
+ * tls-unique (RFC 5929): the first Finished, the client's in a full TLS 1.2
+ * handshake and the server's in a resumed one; TLS 1.3 has none.
+ */
+static void
+test_tls_unique(void **state)
+{
+	struct harness_pair	*p;
+	void			*a = NULL;
+	size_t			 a_len = 0;
+
+	(void)state;
+	assert_false(tls_unique_pair(1));
+	tls_unique_pair(0);
+	assert_true(tls_unique_pair(0));
+
+	p = pair_up("client-nocert", SECCTX_TLS1_3);
+	assert_status(secctx_channel_binding(p->client.ctx, "tls-unique", &a,
+	    &a_len), SEC_E_UNSUPPORTED_FUNCTION);
+	assert_status(secctx_channel_binding(p->server.ctx, "tls-unique", &a,
+	    &a_len), SEC_E_UNSUPPORTED_FUNCTION);
+	assert_null(a);
+	harness_pair_close(p);
+}
+
 static void
 test_peer_certificates(void **state)
 {
@@ -199,6 +258,7 @@ main(void)
 		harness_test(test_exporter_tls12),
 		harness_test(test_exporter_tls13),
 		harness_test(test_channel_bindings),
+		harness_test(test_tls_unique),
 		harness_test(test_peer_certificates),
 		harness_test(test_exporter_against_s_server),
 	};

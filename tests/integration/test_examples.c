@@ -1,14 +1,21 @@
 /*
  * The example programs against real peers: secctx-server --www under curl,
  * secctx-client against openssl s_server, and the two together echoing
- * bytes, one client with 100 KiB and 20 clients at once.
+ * bytes, one client with 100 KiB and 20 clients at once.  A raw client
+ * checks that secctx-server behaves as s_server does: one record for a
+ * page, an alert and a FIN (never a reset) when it closes on an error,
+ * requests as large as a record, echo whatever the split.
  */
 
+#include <sys/socket.h>
 #include <sys/wait.h>
 
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -21,6 +28,8 @@
 
 #define ECHO_LEN	(100 * 1024)
 #define ECHO_CLIENTS	20
+/* Over one record of data, so that records of 16 KiB split it too. */
+#define ECHO_SPLIT_LEN	20000
 
 /* Fail unless the child exited with status 0, showing its output. */
 static void
@@ -76,20 +85,31 @@ test_file(const char *fmt, int n)
 
 /* Deterministic bytes, different for every seed. */
 static void
-write_pattern(const char *path, size_t len, unsigned seed)
+fill_pattern(uint8_t *buf, size_t len, unsigned seed)
 {
-	FILE		*f;
-	uint32_t	 x = seed * 2654435761u + 1;
-	size_t		 i;
+	uint32_t	x = seed * 2654435761u + 1;
+	size_t		i;
 
-	assert_non_null(f = fopen(path, "wb"));
 	for (i = 0; i < len; i++) {
 		x ^= x << 13;
 		x ^= x >> 17;
 		x ^= x << 5;
-		fputc(x & 0xff, f);
+		buf[i] = x & 0xff;
 	}
+}
+
+static void
+write_pattern(const char *path, size_t len, unsigned seed)
+{
+	FILE	*f;
+	uint8_t	*buf;
+
+	assert_non_null(buf = malloc(len));
+	fill_pattern(buf, len, seed);
+	assert_non_null(f = fopen(path, "wb"));
+	assert_int_equal(fwrite(buf, 1, len, f), len);
 	assert_int_equal(fclose(f), 0);
+	free(buf);
 }
 
 static void
@@ -575,6 +595,440 @@ test_sspi_webclient(void **state)
 	sspi_webclient("-3");
 }
 
+/*
+ * A TLS client of secctx-server made with libsecctx over a raw socket, so
+ * that a test chooses how its bytes are split and sees every byte and the
+ * way the server closes.
+ */
+struct raw_client {
+	secctx_conn		*conn;
+	secctx_cred		*cred;
+	struct harness_hs	 hs;
+	int			 fd;
+	uint8_t			*in;		/* received, not decrypted */
+	size_t			 in_len;
+	size_t			 in_size;
+	int			 end;		/* 0 (FIN) or ECONNRESET */
+};
+
+static void
+raw_client_keep(struct raw_client *c, const void *data, size_t len)
+{
+	if (c->in_size - c->in_len < len) {
+		c->in_size = (c->in_len + len) * 2;
+		assert_non_null(c->in = realloc(c->in, c->in_size));
+	}
+	memcpy(c->in + c->in_len, data, len);
+	c->in_len += len;
+}
+
+/* Connect to port without a handshake. */
+static void
+raw_client_connect(struct raw_client *c, int port)
+{
+	memset(c, 0, sizeof(*c));
+	c->fd = harness_tcp_connect(port);
+}
+
+/* Connect and complete a handshake with version v. */
+static void
+raw_client_open(struct raw_client *c, int port, enum secctx_version v)
+{
+	struct secctx_options	opt = { .target = "localhost", .no_resume = 1,
+				    .min_version = v, .max_version = v };
+
+	raw_client_connect(c, port);
+	c->conn = harness_connect();
+	c->cred = harness_cred(c->conn, "client-nocert", SECCTX_OUTBOUND);
+	assert_status(harness_handshake(c->fd, c->cred, 0, &opt, &c->hs),
+	    SEC_E_OK);
+	raw_client_keep(c, c->hs.extra, c->hs.extra_len);
+}
+
+/* Keep what the server sent so far, without waiting. */
+static void
+raw_client_poll(struct raw_client *c)
+{
+	uint8_t	buf[16384];
+	ssize_t	n;
+
+	while ((n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		raw_client_keep(c, buf, (size_t)n);
+}
+
+/* Send bytes in pieces of at most 'piece', keeping what comes back. */
+static void
+raw_client_write(struct raw_client *c, const void *data, size_t len,
+    size_t piece)
+{
+	const uint8_t	*p = data;
+	size_t		 n;
+
+	while (len > 0) {
+		n = len < piece ? len : piece;
+		harness_send_all(c->fd, p, n);
+		raw_client_poll(c);
+		p += n;
+		len -= n;
+	}
+}
+
+/* Encrypt data in records of at most 'piece' bytes. */
+static uint8_t *
+raw_client_seal(struct raw_client *c, const uint8_t *data, size_t len,
+    size_t piece, size_t *outlen)
+{
+	uint8_t	*all = NULL;
+	void	*rec;
+	size_t	 n, reclen, off;
+
+	*outlen = 0;
+	for (off = 0; off < len; off += n) {
+		n = len - off < piece ? len - off : piece;
+		assert_status(secctx_encrypt(c->hs.ctx, data + off, n, &rec,
+		    &reclen), SEC_E_OK);
+		assert_non_null(all = realloc(all, *outlen + reclen));
+		memcpy(all + *outlen, rec, reclen);
+		*outlen += reclen;
+		secctx_free(rec);
+	}
+	return (all);
+}
+
+/*
+ * Read until the server closes the connection, within the harness's
+ * timeout; c->end says whether it ended with a FIN or a reset.
+ */
+static void
+raw_client_read_to_close(struct raw_client *c)
+{
+	struct pollfd	pfd = { .fd = c->fd, .events = POLLIN };
+	uint8_t		buf[16384];
+	ssize_t		n;
+
+	for (;;) {
+		if (poll(&pfd, 1, HARNESS_TIMEOUT_MS) != 1)
+			fail_msg("the server did not close the connection");
+		if ((n = recv(c->fd, buf, sizeof(buf), 0)) > 0) {
+			raw_client_keep(c, buf, (size_t)n);
+			continue;
+		}
+		if (n == 0 || errno == ECONNRESET) {
+			c->end = n == 0 ? 0 : ECONNRESET;
+			return;
+		}
+		if (errno != EINTR)
+			fail_msg("recv: %s", strerror(errno));
+	}
+}
+
+/*
+ * Decrypt what was received, stopping after max_records records that
+ * carried data (0: all); the plaintext (secctx_free() it) and the status.
+ */
+static secctx_status
+raw_client_decrypt(struct raw_client *c, size_t max_records, uint8_t **data,
+    size_t *len)
+{
+	struct secctx_message	m;
+	secctx_status		st;
+
+	memset(&m, 0, sizeof(m));
+	m.in = c->in;
+	m.in_len = c->in_len;
+	m.max_records = max_records;
+	st = secctx_decrypt(c->hs.ctx, &m);
+	if (st == SEC_E_OK || st == SEC_I_CONTEXT_EXPIRED) {
+		memmove(c->in, c->in + c->in_len - m.extra, m.extra);
+		c->in_len = m.extra;
+	}
+	secctx_free(m.out);
+	*data = m.data;
+	*len = m.data_len;
+	return (st);
+}
+
+static void
+raw_client_close(struct raw_client *c)
+{
+	harness_hs_free(&c->hs);
+	close(c->fd);
+	free(c->in);
+	if (c->cred != NULL)
+		secctx_cred_free(c->cred);
+	if (c->conn != NULL)
+		secctx_disconnect(c->conn);
+}
+
+/*
+ * --www answers a GET with one record, head and page together, then
+ * close_notify and a FIN, as s_server -www does: a tool that reads one
+ * record and then expects the close gets the whole page.
+ */
+static void
+www_one_record(enum secctx_version v)
+{
+	const char *const	 args[] = { "--www", NULL };
+	const char		 req[] = "GET / HTTP/1.0\r\n\r\n";
+	struct harness_child	*srv;
+	struct raw_client	 c;
+	uint8_t			*rec, *data;
+	size_t			 rec_len, len;
+	char			*page, *body;
+	int			 port;
+
+	srv = server_start(&port, args);
+	raw_client_open(&c, port, v);
+	rec = raw_client_seal(&c, (const uint8_t *)req, strlen(req),
+	    sizeof(req), &rec_len);
+	raw_client_write(&c, rec, rec_len, rec_len);
+	free(rec);
+	raw_client_read_to_close(&c);
+	assert_int_equal(c.end, 0);
+	assert_status(raw_client_decrypt(&c, 1, &data, &len), SEC_E_OK);
+	assert_non_null(page = strndup((char *)data, len));
+	secctx_free(data);
+	assert_int_equal(strncmp(page, "HTTP/1.0 200 OK\r\n", 17), 0);
+	assert_non_null(body = strstr(page, "\r\n\r\n"));
+	body += 4;
+	assert_contains(page, "Content-Length: ");
+	assert_int_equal(atoi(strstr(page, "Content-Length: ") + 16),
+	    strlen(body));
+	assert_contains(body, "credential: server\n");
+	free(page);
+	/* Nothing after that record but close_notify. */
+	assert_status(raw_client_decrypt(&c, 0, &data, &len),
+	    SEC_I_CONTEXT_EXPIRED);
+	assert_int_equal(len, 0);
+	secctx_free(data);
+	assert_int_equal(c.in_len, 0);
+	raw_client_close(&c);
+	harness_child_kill(srv);
+}
+
+static void
+test_www_one_record(void **state)
+{
+	(void)state;
+	www_one_record(SECCTX_TLS1_3);
+	www_one_record(SECCTX_TLS1_2);
+}
+
+/* Bytes that are not TLS, more than the server reads before it fails. */
+#define GARBAGE_LEN	(128 * 1024)
+
+/*
+ * A ClientHello that offers only a suite no server enables, with garbage
+ * after it in the same write: the server answers with a handshake_failure
+ * alert, then a FIN, and drains the garbage; no reset takes the alert
+ * away.
+ */
+static void
+test_alert_after_failed_handshake(void **state)
+{
+	static const uint8_t	 hello[] = {
+		0x16, 0x03, 0x01, 0x00, 0x2d,	/* handshake record */
+		0x01, 0x00, 0x00, 0x29,		/* ClientHello */
+		0x03, 0x03,			/* TLS 1.2 */
+		1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+		17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
+		31, 32,				/* random */
+		0x00,				/* no session id */
+		0x00, 0x02, 0x00, 0x02,		/* TLS_RSA_WITH_NULL_SHA */
+		0x01, 0x00			/* no compression */
+	};
+	const char *const	 args[] = { NULL };
+	struct harness_child	*srv;
+	struct raw_client	 c;
+	uint8_t			*garbage;
+	int			 port;
+
+	(void)state;
+	srv = server_start(&port, args);
+	raw_client_connect(&c, port);
+	assert_non_null(garbage = calloc(1, GARBAGE_LEN));
+	memcpy(garbage, hello, sizeof(hello));
+	raw_client_write(&c, garbage, GARBAGE_LEN, GARBAGE_LEN);
+	free(garbage);
+	raw_client_read_to_close(&c);
+	assert_int_equal(c.end, 0);
+	/* A fatal (2) handshake_failure (40) alert record, alone. */
+	assert_int_equal(c.in_len, 7);
+	assert_int_equal(c.in[0], TLS_ALERT);
+	assert_int_equal(c.in[5], 2);
+	assert_int_equal(c.in[6], 40);
+	harness_child_wait_output(srv, "handshake failed", 5000);
+	raw_client_close(&c);
+	harness_child_kill(srv);
+}
+
+/*
+ * After a TLS 1.2 handshake, a record that fails its integrity check, with
+ * garbage after it in the same write: the server's alert record, then a
+ * FIN, not a reset.
+ */
+static void
+test_alert_after_bad_record(void **state)
+{
+	const char *const	 args[] = { NULL };
+	struct harness_child	*srv;
+	struct raw_client	 c;
+	uint8_t			*garbage;
+	int			 port;
+
+	(void)state;
+	srv = server_start(&port, args);
+	raw_client_open(&c, port, SECCTX_TLS1_2);
+	/* An application data record of 48 bytes that decrypt to nothing. */
+	assert_non_null(garbage = calloc(1, GARBAGE_LEN));
+	memcpy(garbage, "\x17\x03\x03\x00\x30", 5);
+	memset(garbage + 5, 0x42, 48);
+	raw_client_write(&c, garbage, GARBAGE_LEN, GARBAGE_LEN);
+	free(garbage);
+	raw_client_read_to_close(&c);
+	assert_int_equal(c.end, 0);
+	assert_true(c.in_len > TLS_HEADER_LEN);
+	assert_int_equal(c.in[0], TLS_ALERT);
+	assert_int_equal(c.in_len, TLS_HEADER_LEN + (c.in[3] << 8 | c.in[4]));
+	raw_client_close(&c);
+	harness_child_kill(srv);
+}
+
+/*
+ * --www takes a request head of 16,384 bytes, the most one record
+ * carries; one byte more is refused with close_notify, then a FIN.
+ */
+static void
+www_request(int port, size_t size, int answered)
+{
+	const char		 head[] = "GET /", tail[] = " HTTP/1.0\r\n\r\n";
+	struct raw_client	 c;
+	uint8_t			*req, *rec, *data;
+	size_t			 rec_len, len;
+
+	assert_non_null(req = malloc(size));
+	memset(req, 'a', size);
+	memcpy(req, head, strlen(head));
+	memcpy(req + size - strlen(tail), tail, strlen(tail));
+	raw_client_open(&c, port, SECCTX_TLS1_3);
+	rec = raw_client_seal(&c, req, size, size, &rec_len);
+	raw_client_write(&c, rec, rec_len, rec_len);
+	free(rec);
+	free(req);
+	raw_client_read_to_close(&c);
+	assert_int_equal(c.end, 0);
+	assert_status(raw_client_decrypt(&c, 0, &data, &len),
+	    SEC_I_CONTEXT_EXPIRED);
+	if (answered) {
+		assert_true(len > 17);
+		assert_memory_equal(data, "HTTP/1.0 200 OK\r\n", 17);
+	} else
+		assert_int_equal(len, 0);
+	secctx_free(data);
+	raw_client_close(&c);
+}
+
+static void
+test_www_largest_request(void **state)
+{
+	const char *const	 args[] = { "--www", NULL };
+	struct harness_child	*srv;
+	int			 port;
+
+	(void)state;
+	srv = server_start(&port, args);
+	www_request(port, 16384, 1);
+	www_request(port, 16385, 0);
+	harness_child_wait_output(srv, "the request is too long", 5000);
+	harness_child_kill(srv);
+}
+
+/*
+ * Read and decrypt until len bytes of data came back, within the
+ * harness's timeout; the data (free() it).
+ */
+static uint8_t *
+raw_client_read_data(struct raw_client *c, size_t len)
+{
+	struct pollfd	 pfd = { .fd = c->fd, .events = POLLIN };
+	uint8_t		*all, *data;
+	size_t		 have = 0, n;
+	secctx_status	 st;
+
+	assert_non_null(all = malloc(len));
+	for (;;) {
+		st = raw_client_decrypt(c, 0, &data, &n);
+		if (st != SEC_E_INCOMPLETE_MESSAGE)
+			assert_status(st, SEC_E_OK);
+		if (n > len - have)
+			fail_msg("more data came back than was sent");
+		memcpy(all + have, data, n);
+		secctx_free(data);
+		if ((have += n) == len)
+			return (all);
+		if (poll(&pfd, 1, HARNESS_TIMEOUT_MS) != 1)
+			fail_msg("%zu of %zu bytes came back", have, len);
+		raw_client_poll(c);
+	}
+}
+
+/*
+ * Echo of the same bytes sent in records of 1, 7 and 16,384 bytes and
+ * written in TCP pieces of 1, 7 and 16,384 bytes or all at once: all of
+ * it comes back before the client closes, byte for byte, then
+ * close_notify in answer to ours and a FIN.
+ */
+static void
+test_echo_splits(void **state)
+{
+	/* Records of one byte cost a daemon call each: fewer of them. */
+	const struct {
+		size_t	len;		/* bytes echoed */
+		size_t	record;		/* data bytes per record */
+		size_t	piece;		/* bytes per write; SIZE_MAX: one */
+	} splits[] = {
+		{ 2000, 1, 1 }, { 2000, 1, SIZE_MAX },
+		{ ECHO_SPLIT_LEN, 7, 7 }, { ECHO_SPLIT_LEN, 7, 16384 },
+		{ ECHO_SPLIT_LEN, 16384, 1 }, { ECHO_SPLIT_LEN, 16384, 7 },
+		{ ECHO_SPLIT_LEN, 16384, 16384 }
+	};
+	const char *const	 args[] = { NULL };
+	struct harness_child	*srv;
+	struct raw_client	 c;
+	uint8_t			 sent[ECHO_SPLIT_LEN], *rec, *back, *data;
+	void			*cn;
+	size_t			 i, rec_len, len, cn_len;
+	int			 port;
+
+	(void)state;
+	fill_pattern(sent, sizeof(sent), 7);
+	srv = server_start(&port, args);
+	for (i = 0; i < sizeof(splits) / sizeof(splits[0]); i++) {
+		raw_client_open(&c, port, SECCTX_TLS1_3);
+		rec = raw_client_seal(&c, sent, splits[i].len,
+		    splits[i].record, &rec_len);
+		raw_client_write(&c, rec, rec_len, splits[i].piece);
+		free(rec);
+		back = raw_client_read_data(&c, splits[i].len);
+		if (memcmp(back, sent, splits[i].len) != 0)
+			fail_msg("records of %zu in pieces of %zu: other bytes "
+			    "came back", splits[i].record, splits[i].piece);
+		free(back);
+		assert_status(secctx_shutdown(c.hs.ctx, &cn, &cn_len),
+		    SEC_E_OK);
+		raw_client_write(&c, cn, cn_len, cn_len);
+		secctx_free(cn);
+		raw_client_read_to_close(&c);
+		assert_int_equal(c.end, 0);
+		assert_status(raw_client_decrypt(&c, 0, &data, &len),
+		    SEC_I_CONTEXT_EXPIRED);
+		assert_int_equal(len, 0);
+		secctx_free(data);
+		raw_client_close(&c);
+	}
+	harness_child_kill(srv);
+}
+
 int
 main(void)
 {
@@ -592,6 +1046,11 @@ main(void)
 		harness_test(test_www_key_update),
 		harness_test(test_errors),
 		harness_test(test_sspi_webclient),
+		harness_test(test_www_one_record),
+		harness_test(test_alert_after_failed_handshake),
+		harness_test(test_alert_after_bad_record),
+		harness_test(test_www_largest_request),
+		harness_test(test_echo_splits),
 	};
 
 	return (harness_run("examples", tests));

@@ -586,16 +586,13 @@ test_sspi_restart(void **state)
 {
 	struct xdaemon		 d;
 	struct sspi_side	*c, *s;
-	char			*saved = NULL;
 	uint8_t			 block[512], rec[512];
 	size_t			 len = 0, rec_len = 0;
 	int64_t			 t0;
 
 	(void)state;
 	start_daemon(&d, "");
-	if (getenv("SECCTX_SOCKET") != NULL)
-		saved = strdup(getenv("SECCTX_SOCKET"));
-	setenv("SECCTX_SOCKET", d.socket, 1);
+	xd_sspi_socket(&d);
 	c = sspi_side_open(0, "client");
 	s = sspi_side_open(1, "server");
 	sspi_side_run(c, s, 0);
@@ -621,11 +618,7 @@ test_sspi_restart(void **state)
 	assert_status(sspi_hello_encrypt(&c->ctx, block, &len), SEC_E_OK);
 	sspi_side_close(c);
 	sspi_side_close(s);
-	if (saved != NULL)
-		setenv("SECCTX_SOCKET", saved, 1);
-	else
-		unsetenv("SECCTX_SOCKET");
-	free(saved);
+	xd_sspi_socket(NULL);
 	xd_wait_contexts(d.socket, 0, 2000);
 	xd_stop(&d);
 }

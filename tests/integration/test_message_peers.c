@@ -1059,10 +1059,12 @@ test_record_padding_from_s_server(void **state)
  * Our server asks s_client for a certificate after the handshake
  * (secctx_request_client_cert): s_client offered post-handshake
  * authentication and answers; the context then names the client, and
- * data keeps flowing.
+ * data keeps flowing.  With 'update', s_client's key has moved on first
+ * ("k"), and its Finished, keyed from its current traffic secret (RFC
+ * 8446 4.4), still verifies.
  */
 static void
-test_request_client_cert_s_client(void **state)
+request_client_cert_s_client(int update)
 {
 	const char *const	 args[] = {
 		"-quiet", "-no_ign_eof", "-CAfile", harness_pki("ca.pem"),
@@ -1074,9 +1076,13 @@ test_request_client_cert_s_client(void **state)
 	void			*out;
 	size_t			 out_len;
 
-	(void)state;
 	link_serve_s_client(&l, 1, args, NULL);
 	link_receive(&l, "1 from s_client\n", 16);
+	if (update) {
+		harness_child_write(l.peer, "k\n");
+		harness_wait_file_count(l.peer->err, "KEYUPDATE", 1);
+		link_receive(&l, "1 after k\n", 10);
+	}
 	harness_info(l.ctx, &info);
 	assert_string_equal(info.peer_subject, "");
 	assert_status(secctx_request_client_cert(l.ctx, &out, &out_len),
@@ -1093,6 +1099,20 @@ test_request_client_cert_s_client(void **state)
 	link_send(&l, "4 still\n", 8);
 	expect_peer_stdout(&l, "4 still\n", 8);
 	link_close(&l);
+}
+
+static void
+test_request_client_cert_s_client(void **state)
+{
+	(void)state;
+	request_client_cert_s_client(0);
+}
+
+static void
+test_request_client_cert_after_key_update(void **state)
+{
+	(void)state;
+	request_client_cert_s_client(1);
 }
 
 /*
@@ -1395,6 +1415,7 @@ main(void)
 		harness_test(test_key_update_gnutls_serv),
 		harness_test(test_record_padding_from_s_server),
 		harness_test(test_request_client_cert_s_client),
+		harness_test(test_request_client_cert_after_key_update),
 		harness_test(test_encrypt_after_shutdown_keeps_context),
 		harness_test(test_attr_s_server_tls12),
 		harness_test(test_attr_s_server_tls13),

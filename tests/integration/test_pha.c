@@ -50,7 +50,7 @@ answer_request(int fd, secctx_ctx *ctx)
  * s_server when it did not.  Data flows either way.
  */
 static void
-post_handshake_auth(int offer)
+post_handshake_auth(int offer, int update)
 {
 	const char *const	 args[] = {
 		"-cert", harness_pki("server.pem"), "-key",
@@ -75,6 +75,21 @@ post_handshake_auth(int offer)
 	memset(&hs, 0, sizeof(hs));
 	assert_status(harness_handshake(fd, cred, 0, &opt, &hs), SEC_E_OK);
 	harness_child_wait_output(srv, "CIPHER is", HARNESS_TIMEOUT_MS);
+	if (update) {
+		/*
+		 * Our key moves on first: the Finished of our answer is keyed
+		 * from our current traffic secret (RFC 8446 4.4).
+		 */
+		assert_status(secctx_key_update(hs.ctx, 0, &rec, &rec_len),
+		    SEC_E_OK);
+		harness_send_all(fd, rec, rec_len);
+		secctx_free(rec);
+		assert_status(secctx_encrypt(hs.ctx, "updated\n", 8, &rec,
+		    &rec_len), SEC_E_OK);
+		harness_send_all(fd, rec, rec_len);
+		secctx_free(rec);
+		harness_child_wait_output(srv, "updated\n", HARNESS_TIMEOUT_MS);
+	}
 	harness_child_write(srv, "c\n");
 	if (offer)
 		answer_request(fd, hs.ctx);
@@ -101,7 +116,7 @@ static void
 test_post_handshake_auth(void **state)
 {
 	(void)state;
-	post_handshake_auth(1);
+	post_handshake_auth(1, 0);
 }
 
 /* no_post_handshake_auth: the extension is not offered. */
@@ -109,7 +124,15 @@ static void
 test_no_post_handshake_auth(void **state)
 {
 	(void)state;
-	post_handshake_auth(0);
+	post_handshake_auth(0, 0);
+}
+
+/* Our KeyUpdate before the request: our answer's Finished still verifies. */
+static void
+test_post_handshake_auth_after_key_update(void **state)
+{
+	(void)state;
+	post_handshake_auth(1, 1);
 }
 
 int
@@ -118,6 +141,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		harness_test(test_post_handshake_auth),
 		harness_test(test_no_post_handshake_auth),
+		harness_test(test_post_handshake_auth_after_key_update),
 	};
 
 	return (harness_run("pha", tests));

@@ -5,7 +5,8 @@
  *  - "process" credentials map their contexts, "daemon" ones do not, and
  *    a CBC suite stays in the daemon whatever the credential says (the
  *    daemon's "mapped" counter, and data both ways with s_server: AES-GCM
- *    and AES-CCM in TLS 1.2 and 1.3);
+ *    and AES-CCM in TLS 1.2 and 1.3), and so does a context with a
+ *    negotiated maximum fragment length;
  *  - secctxd killed with SIGKILL during a 1 GiB transfer between two
  *    mapped contexts: the transfer completes and decrypts to the data
  *    sent; a new handshake during the outage fails with a clear status
@@ -278,6 +279,63 @@ test_ccm_mapped(void **state)
 }
 
 /*
+ * A maximum fragment length (s_client -maxfraglen) binds both sides'
+ * records: the context keeps its records in the daemon, which cuts them
+ * to that length, and data goes both ways.
+ */
+static void
+test_max_fragment_length_stays_in_daemon(void **state)
+{
+	const char *const	 extra[] = { "-maxfraglen", "512", NULL };
+	struct secctx_info	 info;
+	struct harness_child	*cli;
+	struct harness_hs	 hs;
+	struct xd_stats		 before, after;
+	struct xdaemon		 d;
+	secctx_conn		*conn;
+	secctx_cred		*sc;
+	char			 data[2001];
+	void			*rec;
+	size_t			 rec_len;
+	int			 lfd, port, fd;
+
+	(void)state;
+	xd_start(&d, "records", daemon_text);
+	xd_stats(d.socket, &before);
+	lfd = harness_tcp_listen(&port);
+	cli = harness_s_client(port, "-tls1_3", extra);
+	fd = harness_tcp_accept(lfd, HARNESS_TIMEOUT_MS);
+	close(lfd);
+	assert_status(secctx_connect(d.socket, &conn), SEC_E_OK);
+	assert_status(secctx_cred_acquire(conn, "server", SECCTX_INBOUND,
+	    &sc), SEC_E_OK);
+	memset(&hs, 0, sizeof(hs));
+	assert_status(harness_handshake(fd, sc, 1, NULL, &hs), SEC_E_OK);
+	harness_info(hs.ctx, &info);
+	assert_int_equal(info.stream_max_message, 512);
+	xd_stats(d.socket, &after);
+	assert_int_equal(after.mapped, before.mapped);
+	memset(data, 'm', sizeof(data) - 2);
+	data[sizeof(data) - 2] = '\n';
+	data[sizeof(data) - 1] = '\0';
+	assert_status(secctx_encrypt(hs.ctx, data, sizeof(data) - 1, &rec,
+	    &rec_len), SEC_E_OK);
+	/* Four records of at most 512 bytes each (TLS 1.3 AES-GCM). */
+	assert_int_equal(rec_len, 4 * (5 + 17) + 2000);
+	harness_send_all(fd, rec, rec_len);
+	secctx_free(rec);
+	harness_child_wait_output(cli, data, HARNESS_TIMEOUT_MS);
+	harness_child_write(cli, "from s_client\n");
+	receive(fd, hs.ctx, "from s_client\n");
+	harness_hs_free(&hs);
+	close(fd);
+	secctx_cred_free(sc);
+	secctx_disconnect(conn);
+	harness_child_kill(cli);
+	xd_stop(&d);
+}
+
+/*
  * SSPI: EncryptMessage and DecryptMessage of mapped contexts go on while
  * the daemon is away and after it is back (their stream sizes were taken
  * when the handshake completed).
@@ -287,15 +345,12 @@ test_sspi_survives_kill(void **state)
 {
 	struct xdaemon		 d;
 	struct sspi_side	*c, *s, *c2;
-	char			*saved = NULL;
 	uint8_t			 block[512];
 	size_t			 len = 0;
 
 	(void)state;
 	xd_start(&d, "records", daemon_text);
-	if (getenv("SECCTX_SOCKET") != NULL)
-		saved = strdup(getenv("SECCTX_SOCKET"));
-	setenv("SECCTX_SOCKET", d.socket, 1);
+	xd_sspi_socket(&d);
 	c = sspi_side_open(0, "client");
 	s = sspi_side_open(1, "server");
 	sspi_side_run(c, s, 0);
@@ -313,11 +368,7 @@ test_sspi_survives_kill(void **state)
 	assert_status(sspi_record_decrypt(&s->ctx, block, len), SEC_E_OK);
 	sspi_side_close(c);
 	sspi_side_close(s);
-	if (saved != NULL)
-		setenv("SECCTX_SOCKET", saved, 1);
-	else
-		unsetenv("SECCTX_SOCKET");
-	free(saved);
+	xd_sspi_socket(NULL);
 	xd_stop(&d);
 }
 
@@ -329,6 +380,7 @@ main(void)
 		xd_test(test_daemon_records_not_mapped),
 		xd_test(test_cbc_stays_in_daemon),
 		xd_test(test_ccm_mapped),
+		xd_test(test_max_fragment_length_stays_in_daemon),
 		xd_test(test_transfer_survives_kill),
 		xd_test(test_sspi_survives_kill),
 	};

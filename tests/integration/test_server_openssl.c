@@ -313,6 +313,69 @@ test_policy_refuses(void **state)
 }
 
 /*
+ * A credential without "ciphers" refuses a TLS 1.2 client that offers only
+ * RSA key exchange or CBC suites: SEC_E_ALGORITHM_MISMATCH, and s_client
+ * hears handshake_failure.  With an ECDSA and with an RSA certificate, so
+ * that the suites' authentication is never what fails.
+ */
+static void
+test_default_refuses_legacy(void **state)
+{
+	static const struct {
+		const char	*cred;
+		const char	*cipher;
+	} cases[] = {
+		{ "rsa-server", "AES128-SHA" },
+		{ "rsa-server", "ECDHE-RSA-AES128-SHA" },
+		{ "rsa-server", "AES128-GCM-SHA256" },
+		{ "server", "ECDHE-ECDSA-AES128-SHA" },
+		{ "server", "ECDHE-ECDSA-AES128-SHA256" },
+	};
+	const char	*extra[] = { "-cipher", NULL, NULL };
+	struct served	 sv;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		extra[1] = cases[i].cipher;
+		assert_status(serve_as(cases[i].cred, "-tls1_2", extra,
+		    SECCTX_CLIENT_CERT_NONE, &sv), SEC_E_ALGORITHM_MISMATCH);
+		print_message("    %s %s: %s\n", cases[i].cred,
+		    cases[i].cipher, sv.hs.error);
+		assert_true(sv.hs.alert_len > 0);
+		assert_contains(sv.output, "alert handshake failure");
+		served_free(&sv);
+	}
+	/* What it does offer: ECDHE with an AEAD. */
+	extra[1] = "ECDHE-RSA-AES128-GCM-SHA256";
+	assert_status(serve_as("rsa-server", "-tls1_2", extra,
+	    SECCTX_CLIENT_CERT_NONE, &sv), SEC_E_OK);
+	assert_string_equal(sv.info.cipher, "ECDHE-RSA-AES128-GCM-SHA256");
+	assert_s_client_ok(&sv, "TLSv1.2");
+	served_free(&sv);
+}
+
+/* A credential that names the older suites still negotiates them. */
+static void
+test_legacy_named(void **state)
+{
+	const char	*ciphers[] = { "AES128-SHA", "ECDHE-RSA-AES128-SHA" };
+	const char	*extra[] = { "-cipher", NULL, NULL };
+	struct served	 sv;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		extra[1] = ciphers[i];
+		assert_status(serve_as("legacy-server", "-tls1_2", extra,
+		    SECCTX_CLIENT_CERT_NONE, &sv), SEC_E_OK);
+		assert_string_equal(sv.info.cipher, ciphers[i]);
+		assert_s_client_ok(&sv, "TLSv1.2");
+		served_free(&sv);
+	}
+}
+
+/*
  * A credential with a CRL: a client certificate it lists is refused with
  * CRYPT_E_REVOKED and s_client hears "certificate revoked"; one it does not
  * list is accepted.  The credential without a CRL accepts both.
@@ -375,6 +438,8 @@ main(void)
 		harness_test(test_client_cert_untrusted),
 		harness_test(test_policy_chooses),
 		harness_test(test_policy_refuses),
+		harness_test(test_default_refuses_legacy),
+		harness_test(test_legacy_named),
 		harness_test(test_tls12_crl_client_cert),
 		harness_test(test_tls13_crl_client_cert),
 	};

@@ -34,7 +34,9 @@ client_against_s_server(const char *version, DWORD protocols)
 	fd = harness_tcp_connect(port);
 	assert_status(sspi_client_handshake(fd, &cred, "localhost", NULL, &ctx,
 	    &attrs, &extra), SEC_E_OK);
-	assert_int_equal(attrs, SSPI_CLIENT_FLAGS);
+	/* What a TLS stream provides; ALLOCATED only with an output. */
+	assert_int_equal(attrs & ~(ULONG)ISC_RET_ALLOCATED_MEMORY,
+	    SSPI_CLIENT_ATTRS);
 	assert_int_equal(extra.cbBuffer, 0);
 	/* s_server finished its side of the handshake too. */
 	harness_child_wait_output(s_server, "CIPHER is", 5000);
@@ -60,7 +62,8 @@ test_client_tls13(void **state)
 }
 
 static char *
-server_against_s_client(const char *version, DWORD flags)
+server_against_s_client(const char *version, DWORD flags,
+    const char *const extra_args[])
 {
 	struct harness_child	*s_client;
 	char			*out;
@@ -71,14 +74,15 @@ server_against_s_client(const char *version, DWORD flags)
 	int			 lfd, fd, port;
 
 	lfd = harness_tcp_listen(&port);
-	s_client = harness_s_client(port, version, NULL);
+	s_client = harness_s_client(port, version, extra_args);
 	sspi_acquire("server", SECPKG_CRED_INBOUND, 0, &cred);
 	fd = harness_tcp_accept(lfd, HARNESS_TIMEOUT_MS);
 	close(lfd);
 	assert_status(sspi_server_handshake(fd, &cred, flags, &ctx, &attrs,
 	    &extra), SEC_E_OK);
 	free(extra.pvBuffer);
-	assert_int_equal(attrs, flags);
+	assert_int_equal(attrs & ~(ULONG)ASC_RET_ALLOCATED_MEMORY,
+	    SSPI_SERVER_ATTRS | (flags & ASC_REQ_MUTUAL_AUTH));
 	harness_child_wait_output(s_client, "Verify return code", 5000);
 	harness_child_close_stdin(s_client);
 	harness_child_wait(s_client, HARNESS_TIMEOUT_MS);
@@ -97,21 +101,25 @@ test_server_tls12(void **state)
 	char	*out;
 
 	(void)state;
-	out = server_against_s_client("-tls1_2", SSPI_SERVER_FLAGS);
+	out = server_against_s_client("-tls1_2", SSPI_SERVER_FLAGS, NULL);
 	/* No certificate request without ASC_REQ_MUTUAL_AUTH. */
 	assert_null(strstr(out, "Client Certificate Types"));
 	free(out);
 }
 
-/* ASC_REQ_MUTUAL_AUTH: s_client sees a certificate request. */
+/* ASC_REQ_MUTUAL_AUTH: s_client sees a certificate request and answers. */
 static void
 test_server_mutual_auth(void **state)
 {
-	char	*out;
+	const char *const	 args[] = {
+		"-cert", harness_pki("client.pem"), "-key",
+		harness_pki("client.key"), NULL
+	};
+	char			*out;
 
 	(void)state;
 	out = server_against_s_client("-tls1_2",
-	    SSPI_SERVER_FLAGS | ASC_REQ_MUTUAL_AUTH);
+	    SSPI_SERVER_FLAGS | ASC_REQ_MUTUAL_AUTH, args);
 	assert_contains(out, "Client Certificate Types");
 	free(out);
 }
@@ -120,7 +128,7 @@ static void
 test_server_tls13(void **state)
 {
 	(void)state;
-	free(server_against_s_client("-tls1_3", SSPI_SERVER_FLAGS));
+	free(server_against_s_client("-tls1_3", SSPI_SERVER_FLAGS, NULL));
 }
 
 static void
@@ -136,25 +144,22 @@ test_memory_pair(void **state)
 	sspi_side_close(s);
 }
 
-/* ASC_REQ_MUTUAL_AUTH asks for a certificate, with or without one sent. */
-static void
-mutual_auth(const char *client_cred)
-{
-	struct sspi_side	*c = sspi_side_open(0, client_cred);
-	struct sspi_side	*s = sspi_side_open(1, "server");
-
-	s->flags |= ASC_REQ_MUTUAL_AUTH;
-	sspi_side_run(c, s, 0);
-	sspi_side_close(c);
-	sspi_side_close(s);
-}
-
+/*
+ * ASC_REQ_MUTUAL_AUTH requires a certificate; without one the handshake
+ * fails (test_sspi_calls.c).
+ */
 static void
 test_mutual_auth(void **state)
 {
+	struct sspi_side	*c = sspi_side_open(0, "client");
+	struct sspi_side	*s = sspi_side_open(1, "server");
+
 	(void)state;
-	mutual_auth("client");
-	mutual_auth("client-nocert");
+	s->flags |= ASC_REQ_MUTUAL_AUTH;
+	sspi_side_run(c, s, 0);
+	assert_int_equal(c->incomplete_creds, 0);
+	sspi_side_close(c);
+	sspi_side_close(s);
 }
 
 /* Windows lets a credential go before its contexts; so does secctx. */
@@ -214,14 +219,15 @@ test_caller_buffers(void **state)
 	    SEC_E_INSUFFICIENT_MEMORY);
 	/* A failed first call issues no handle. */
 	assert_memory_equal(&ctx, &bad, sizeof(ctx));
-	assert_int_equal(attrs, 0);
+	assert_int_equal(attrs, SSPI_ISC_ALWAYS);
 
 	out[0].pvBuffer = big;
 	out[0].cbBuffer = sizeof(big);
 	assert_status(InitializeSecurityContextA(&cred, NULL, "localhost",
 	    ISC_REQ_STREAM | ISC_REQ_CONFIDENTIALITY, 0, 0, NULL, 0, &ctx,
 	    &outd, &attrs, NULL), SEC_I_CONTINUE_NEEDED);
-	assert_int_equal(attrs, ISC_RET_STREAM | ISC_RET_CONFIDENTIALITY);
+	/* What a TLS stream provides, asked for or not. */
+	assert_int_equal(attrs, SSPI_ISC_ALWAYS);
 	assert_ptr_equal(out[0].pvBuffer, big);
 	assert_true(out[0].cbBuffer > TLS_HEADER_LEN);
 	assert_true(out[0].cbBuffer < sizeof(big));
@@ -341,15 +347,44 @@ test_invalid_handles_and_buffers(void **state)
 	assert_status(AcceptSecurityContext(&cred, NULL, &ind, SSPI_SERVER_FLAGS,
 	    0, &new, NULL, &attrs, NULL), SEC_E_INVALID_TOKEN);
 
-	/* A partial record on the first call already makes a handle. */
+	/* A partial record on the first call makes no handle. */
 	in[0].cbBuffer = 3;
+	ctx.dwLower = ctx.dwUpper = 0x1234;
 	assert_status(AcceptSecurityContext(&cred, NULL, &ind, SSPI_SERVER_FLAGS,
 	    0, &ctx, &outd, &attrs, NULL), SEC_E_INCOMPLETE_MESSAGE);
 	assert_int_equal(in[1].BufferType, SECBUFFER_MISSING);
-	assert_true(in[1].cbBuffer >= 2);
-	/* Later calls need their input too. */
+	assert_int_equal(in[1].cbBuffer, 2);
+	assert_int_equal(ctx.dwLower, 0x1234);
+	assert_int_equal(ctx.dwUpper, 0x1234);
+	/* The whole record header and body (a ClientHello cut short). */
+	in[0].cbBuffer = sizeof(data);
+	in[1].BufferType = SECBUFFER_EMPTY;
+	in[1].cbBuffer = 0;
+	data[4] = sizeof(data) - TLS_HEADER_LEN;
+	assert_true(SECCTX_FAILED(AcceptSecurityContext(&cred, NULL, &ind,
+	    SSPI_SERVER_FLAGS, 0, &ctx, &outd, &attrs, NULL)));
+	assert_int_equal(ctx.dwLower, 0x1234);
+	FreeContextBuffer(out[0].pvBuffer);
+	out[0].pvBuffer = NULL;
+	out[0].cbBuffer = 0;
+	/* A handle to go on with. */
+	sspi_acquire("client-nocert", SECPKG_CRED_OUTBOUND, 0, &made_up);
+	assert_status(InitializeSecurityContextA(&made_up, NULL, "localhost",
+	    SSPI_CLIENT_FLAGS, 0, 0, NULL, 0, &new, &outd, &attrs, NULL),
+	    SEC_I_CONTINUE_NEEDED);
+	in[0].pvBuffer = out[0].pvBuffer;
+	in[0].cbBuffer = out[0].cbBuffer;
+	out[0].pvBuffer = NULL;
+	out[0].cbBuffer = 0;
+	assert_status(AcceptSecurityContext(&cred, NULL, &ind, SSPI_SERVER_FLAGS,
+	    0, &ctx, &outd, &attrs, NULL), SEC_I_CONTINUE_NEEDED);
+	FreeContextBuffer(in[0].pvBuffer);
+	FreeContextBuffer(out[0].pvBuffer);
+	assert_status(DeleteSecurityContext(&new), SEC_E_OK);
+	assert_status(FreeCredentialsHandle(&made_up), SEC_E_OK);
+	/* Later calls without input wait for it. */
 	assert_status(AcceptSecurityContext(NULL, &ctx, NULL, SSPI_SERVER_FLAGS,
-	    0, NULL, &outd, &attrs, NULL), SEC_E_INVALID_TOKEN);
+	    0, NULL, &outd, &attrs, NULL), SEC_E_INCOMPLETE_MESSAGE);
 	/* A server context is not a client context. */
 	assert_status(InitializeSecurityContextA(NULL, &ctx, NULL,
 	    SSPI_CLIENT_FLAGS, 0, 0, &ind, 0, NULL, &outd, &attrs, NULL),

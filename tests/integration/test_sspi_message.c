@@ -105,8 +105,11 @@ decrypt_once(PCtxtHandle ctx, uint8_t *in, size_t *len, uint8_t *plain,
 	Buffers[0].BufferType = SECBUFFER_DATA;
 	st = DecryptMessage(ctx, &Message, 0, NULL);
 	if (st == SEC_E_INCOMPLETE_MESSAGE) {
-		miss = find(&Message, SECBUFFER_MISSING);
-		assert_non_null(miss);
+		/* As Schannel: in the first buffer, whose data stays. */
+		miss = &Buffers[0];
+		assert_int_equal(miss->BufferType, SECBUFFER_MISSING);
+		assert_ptr_equal(miss->pvBuffer, in);
+		assert_int_equal(Buffers[1].BufferType, SECBUFFER_EMPTY);
 		*missing = miss->cbBuffer;
 		return (st);
 	}
@@ -436,8 +439,9 @@ test_stream_sizes_and_limits(void **state)
 	assert_int_equal(harness_record_missing(r, l), 0);
 	assert_int_equal(((size_t)r[3] << 8 | r[4]) + TLS_HEADER_LEN, l);
 	free(r);
+	/* One byte more than a record holds: Schannel's status. */
 	assert_status(encrypt_block(&c->ctx, big, sizes.cbMaximumMessage + 1,
-	    &r, &l), SEC_E_INVALID_PARAMETER);
+	    &r, &l), SEC_E_ENCRYPT_FAILURE);
 
 	/* Header or trailer smaller than STREAM_SIZES says. */
 	empty_buffers(&m, b, 4);
@@ -513,8 +517,58 @@ test_decrypt_buffer_errors(void **state)
 	assert_status(CompleteAuthToken(&c->ctx, &m), SEC_E_OK);
 	/* An attribute secctx does not answer; a token it does not take. */
 	assert_status(QueryContextAttributesA(&c->ctx,
-	    SECPKG_ATTR_UNIQUE_BINDINGS, rec), SEC_E_UNSUPPORTED_FUNCTION);
+	    SECPKG_ATTR_LOCAL_CERT_CONTEXT, rec), SEC_E_UNSUPPORTED_FUNCTION);
 	assert_status(ApplyControlToken(&c->ctx, &m), SEC_E_INVALID_TOKEN);
+	pair_close(c, s);
+}
+
+/* SECPKG_ATTR_UNIQUE_BINDINGS of one side: "tls-unique:" and 12 bytes. */
+static void
+unique_bindings(PCtxtHandle h, uint8_t *data)
+{
+	SecPkgContext_Bindings	b;
+
+	assert_status(QueryContextAttributesA(h, SECPKG_ATTR_UNIQUE_BINDINGS,
+	    &b), SEC_E_OK);
+	assert_int_equal(b.BindingsLength, sizeof(SEC_CHANNEL_BINDINGS) + 23);
+	assert_int_equal(b.Bindings->cbApplicationDataLength, 23);
+	assert_int_equal(b.Bindings->dwApplicationDataOffset,
+	    sizeof(SEC_CHANNEL_BINDINGS));
+	assert_int_equal(b.Bindings->cbInitiatorLength, 0);
+	assert_int_equal(b.Bindings->cbAcceptorLength, 0);
+	assert_memory_equal((uint8_t *)b.Bindings +
+	    b.Bindings->dwApplicationDataOffset, "tls-unique:", 11);
+	memcpy(data, (uint8_t *)b.Bindings +
+	    b.Bindings->dwApplicationDataOffset + 11, 12);
+	assert_status(FreeContextBuffer(b.Bindings), SEC_E_OK);
+}
+
+/* tls-unique: TLS 1.2 contexts, the same at both ends; not TLS 1.3. */
+static void
+test_unique_bindings(void **state)
+{
+	struct sspi_side	*c, *s;
+	SecPkgContext_Bindings	 b = { 0, NULL };
+	uint8_t			 cu[12], su[12];
+
+	(void)state;
+	c = sspi_side_open(0, "client-nocert");
+	s = sspi_side_open(1, "server");
+	assert_status(FreeCredentialsHandle(&c->cred), SEC_E_OK);
+	sspi_acquire("client-nocert", SECPKG_CRED_OUTBOUND,
+	    SP_PROT_TLS1_2_CLIENT, &c->cred);
+	sspi_side_run(c, s, 0);
+	unique_bindings(&c->ctx, cu);
+	unique_bindings(&s->ctx, su);
+	assert_memory_equal(cu, su, 12);
+	pair_close(c, s);
+
+	pair_open(&c, &s);
+	assert_status(QueryContextAttributesA(&c->ctx,
+	    SECPKG_ATTR_UNIQUE_BINDINGS, &b), SEC_E_UNSUPPORTED_FUNCTION);
+	assert_status(QueryContextAttributesA(&s->ctx,
+	    SECPKG_ATTR_UNIQUE_BINDINGS, &b), SEC_E_UNSUPPORTED_FUNCTION);
+	assert_null(b.Bindings);
 	pair_close(c, s);
 }
 
@@ -1012,6 +1066,7 @@ main(void)
 		harness_test(test_one_byte_at_a_time),
 		harness_test(test_stream_sizes_and_limits),
 		harness_test(test_decrypt_buffer_errors),
+		harness_test(test_unique_bindings),
 		harness_test(test_handshake_call_when_established),
 		harness_test(test_tampered_record),
 		harness_test(test_shutdown_both_ways),

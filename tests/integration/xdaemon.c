@@ -545,3 +545,9 @@ xd_handshake_works(const char *path, const char *ccred, const char *scred)
 	secctx_disconnect(cc);
 	secctx_disconnect(sc);
 }
+
+void
+xd_sspi_socket(const struct xdaemon *d)
+{
+	setenv("SECCTX_SOCKET", d != NULL ? d->socket : harness.socket, 1);
+}

@@ -38,6 +38,11 @@ void		 xd_stop(struct xdaemon *);
  * socket.
  */
 void		 xd_signal(struct xdaemon *, int sig);
+/*
+ * Point the SSPI layer ($SECCTX_SOCKET) at this daemon; NULL: back at the
+ * harness's.
+ */
+void		 xd_sspi_socket(const struct xdaemon *);
 /* Kill every daemon still running, then the harness's test teardown. */
 int		 xd_teardown(void **);
 /* The daemon's log; free() it.  And how often needle occurs in it. */

@@ -185,6 +185,13 @@ load_policy(struct fixture *f, const char *keys)
 	return (cf);
 }
 
+/* What a credential without "ciphers" and "ciphersuites" offers. */
+#define DEFAULT_SUITES	"TLS_AES_256_GCM_SHA384:" \
+	"TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256:" \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+
 /* Names of ctx's ciphers, each followed by ':'. */
 static void
 cipher_names(SSL_CTX *ctx, char *out, size_t len)
@@ -226,12 +233,22 @@ test_tls_policy(void **state)
 	assert_string_equal(names, "TLS_CHACHA20_POLY1305_SHA256:"
 	    "TLS_AES_128_GCM_SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:");
 	config_free(cf);
-	/* Without the keys: OpenSSL's defaults (more than the above). */
+	/*
+	 * Without the keys: OpenSSL's TLS 1.3 suites, and for TLS 1.2 the
+	 * forward-secret AEAD suites only, in both directions.
+	 */
 	cf = load_policy(f, "\"uids\": [0]");
+	c = config_find_cred(cf, "p");
+	cipher_names(c->server_ctx, names, sizeof(names));
+	assert_string_equal(names, DEFAULT_SUITES);
+	cipher_names(c->client_ctx, names, sizeof(names));
+	assert_string_equal(names, DEFAULT_SUITES);
+	config_free(cf);
+	/* Older suites are there for a credential that names them. */
+	cf = load_policy(f, "\"ciphers\": \"AES128-SHA:ECDHE+AESGCM\"");
 	cipher_names(config_find_cred(cf, "p")->server_ctx, names,
 	    sizeof(names));
-	assert_non_null(strstr(names, "TLS_AES_256_GCM_SHA384:"));
-	assert_non_null(strstr(names, "ECDHE-ECDSA-AES128-GCM-SHA256:"));
+	assert_non_null(strstr(names, ":AES128-SHA:"));
 	config_free(cf);
 
 	expect_error(f, "{\"credentials\": [{\"name\": \"a\", "
@@ -508,6 +525,7 @@ test_policy_keys(void **state)
 	const struct caller_policy *cp;
 	gid_t			 groups[1] = { 77 };
 	struct peer		 p = { .pid = 1, .uid = 5, .gid = 5 };
+	struct ctx_params	 skip = { .skip_validation = 1 };
 
 	assert_int_equal(load(f, "{\"credentials\": [{\"name\": \"a\", "
 	    "\"ca_file\": \"@/ca.pem\", \"gids\": [77], \"directions\": "
@@ -551,6 +569,24 @@ test_policy_keys(void **state)
 	assert_int_equal(cp->index, 1);
 	assert_true(cp->skip_validation);
 	config_free(cf);
+
+	/* A credential allows skipping by default and can forbid it. */
+	assert_int_equal(load(f, "{\"credentials\": [{\"name\": \"a\", "
+	    "\"ca_file\": \"@/ca.pem\"}, {\"name\": \"b\", \"ca_file\": "
+	    "\"@/ca.pem\", \"allow_skip_validation\": false}]}", &cf, &err),
+	    SEC_E_OK);
+	assert_int_equal(policy_check_skip(config_find_cred(cf, "a"),
+	    &skip, &err), SEC_E_OK);
+	assert_int_equal(policy_check_skip(config_find_cred(cf, "b"),
+	    &skip, &err), SEC_E_NOT_OWNER);
+	assert_non_null(strstr(err.msg, "credential 'b'"));
+	skip.skip_validation = 0;
+	assert_int_equal(policy_check_skip(config_find_cred(cf, "b"),
+	    &skip, &err), SEC_E_OK);
+	config_free(cf);
+	expect_error(f, "{\"credentials\": [{\"name\": \"a\", "
+	    "\"ca_file\": \"@/ca.pem\", \"allow_skip_validation\": 1}]}",
+	    "allow_skip_validation", "true or false");
 
 	expect_error(f, "{\"limits\": {\"max_payload\": 99999999}, "
 	    "\"credentials\": []}", "limits: max_payload", NULL);

@@ -92,6 +92,16 @@ typedef wchar_t		SEC_WCHAR;
 /* A 32-bit HRESULT-style code: the SEC_E_* and SEC_I_* of <secctx/status.h>. */
 typedef secctx_status	SECURITY_STATUS;
 
+/* As winerror.h: a signed 32-bit code, negative (high bit set) on failure. */
+typedef LONG		HRESULT;
+
+#ifndef SUCCEEDED
+#define SUCCEEDED(hr)	(((HRESULT)(hr)) >= 0)
+#endif
+#ifndef FAILED
+#define FAILED(hr)	(((HRESULT)(hr)) < 0)
+#endif
+
 /* ---- Handles and times -------------------------------------------------- */
 
 typedef struct _SecHandle {
@@ -240,6 +250,66 @@ typedef SecPkgInfoA	SecPkgInfo, *PSecPkgInfo;
 #define SP_PROT_TLS1_3_CLIENT		0x00002000
 #define SP_PROT_TLS1_3			(SP_PROT_TLS1_3_SERVER | SP_PROT_TLS1_3_CLIENT)
 
+/* The rest of the SDK's protocol bits and their unions (schannel.h).  Only
+   TLS 1.2 and 1.3 are ever enabled; the others name what is refused. */
+#define SP_PROT_PCT1_SERVER	0x00000001
+#define SP_PROT_PCT1_CLIENT	0x00000002
+#define SP_PROT_PCT1		(SP_PROT_PCT1_SERVER | SP_PROT_PCT1_CLIENT)
+#define SP_PROT_DTLS_SERVER	0x00010000
+#define SP_PROT_DTLS_CLIENT	0x00020000
+#define SP_PROT_DTLS		(SP_PROT_DTLS_SERVER | SP_PROT_DTLS_CLIENT)
+#define SP_PROT_DTLS1_0_SERVER	SP_PROT_DTLS_SERVER
+#define SP_PROT_DTLS1_0_CLIENT	SP_PROT_DTLS_CLIENT
+#define SP_PROT_DTLS1_0		(SP_PROT_DTLS1_0_SERVER | \
+	SP_PROT_DTLS1_0_CLIENT)
+#define SP_PROT_DTLS1_2_SERVER	0x00040000
+#define SP_PROT_DTLS1_2_CLIENT	0x00080000
+#define SP_PROT_DTLS1_2		(SP_PROT_DTLS1_2_SERVER | \
+	SP_PROT_DTLS1_2_CLIENT)
+#define SP_PROT_DTLS1_X_SERVER	(SP_PROT_DTLS1_0_SERVER | \
+	SP_PROT_DTLS1_2_SERVER)
+#define SP_PROT_DTLS1_X_CLIENT	(SP_PROT_DTLS1_0_CLIENT | \
+	SP_PROT_DTLS1_2_CLIENT)
+#define SP_PROT_DTLS1_X		(SP_PROT_DTLS1_X_SERVER | \
+	SP_PROT_DTLS1_X_CLIENT)
+#define SP_PROT_UNI_SERVER	0x40000000
+#define SP_PROT_UNI_CLIENT	0x80000000
+#define SP_PROT_UNI		(SP_PROT_UNI_SERVER | SP_PROT_UNI_CLIENT)
+#define SP_PROT_ALL		0xffffffff
+#define SP_PROT_SSL3TLS1_CLIENTS	(SP_PROT_TLS1_CLIENT | \
+	SP_PROT_SSL3_CLIENT)
+#define SP_PROT_SSL3TLS1_SERVERS	(SP_PROT_TLS1_SERVER | \
+	SP_PROT_SSL3_SERVER)
+#define SP_PROT_SSL3TLS1	(SP_PROT_SSL3 | SP_PROT_TLS1)
+#define SP_PROT_CLIENTS		(SP_PROT_PCT1_CLIENT | SP_PROT_SSL2_CLIENT | \
+	SP_PROT_SSL3_CLIENT | SP_PROT_UNI_CLIENT | SP_PROT_TLS1_CLIENT)
+#define SP_PROT_SERVERS		(SP_PROT_PCT1_SERVER | SP_PROT_SSL2_SERVER | \
+	SP_PROT_SSL3_SERVER | SP_PROT_UNI_SERVER | SP_PROT_TLS1_SERVER)
+#define SP_PROT_TLS1_1PLUS_SERVER	(SP_PROT_TLS1_1_SERVER | \
+	SP_PROT_TLS1_2_SERVER | SP_PROT_TLS1_3_SERVER)
+#define SP_PROT_TLS1_1PLUS_CLIENT	(SP_PROT_TLS1_1_CLIENT | \
+	SP_PROT_TLS1_2_CLIENT | SP_PROT_TLS1_3_CLIENT)
+#define SP_PROT_TLS1_1PLUS	(SP_PROT_TLS1_1PLUS_SERVER | \
+	SP_PROT_TLS1_1PLUS_CLIENT)
+#define SP_PROT_TLS1_3PLUS_SERVER	SP_PROT_TLS1_3_SERVER
+#define SP_PROT_TLS1_3PLUS_CLIENT	SP_PROT_TLS1_3_CLIENT
+#define SP_PROT_TLS1_3PLUS	(SP_PROT_TLS1_3PLUS_SERVER | \
+	SP_PROT_TLS1_3PLUS_CLIENT)
+#define SP_PROT_TLS1_X_SERVER	(SP_PROT_TLS1_0_SERVER | \
+	SP_PROT_TLS1_1_SERVER | SP_PROT_TLS1_2_SERVER | SP_PROT_TLS1_3_SERVER)
+#define SP_PROT_TLS1_X_CLIENT	(SP_PROT_TLS1_0_CLIENT | \
+	SP_PROT_TLS1_1_CLIENT | SP_PROT_TLS1_2_CLIENT | SP_PROT_TLS1_3_CLIENT)
+#define SP_PROT_TLS1_X		(SP_PROT_TLS1_X_SERVER | SP_PROT_TLS1_X_CLIENT)
+#define SP_PROT_SSL3TLS1_X_CLIENTS	(SP_PROT_TLS1_X_CLIENT | \
+	SP_PROT_SSL3_CLIENT)
+#define SP_PROT_SSL3TLS1_X_SERVERS	(SP_PROT_TLS1_X_SERVER | \
+	SP_PROT_SSL3_SERVER)
+#define SP_PROT_SSL3TLS1_X	(SP_PROT_SSL3 | SP_PROT_TLS1_X)
+#define SP_PROT_X_CLIENTS	(SP_PROT_CLIENTS | SP_PROT_TLS1_X_CLIENT | \
+	SP_PROT_DTLS1_X_CLIENT)
+#define SP_PROT_X_SERVERS	(SP_PROT_SERVERS | SP_PROT_TLS1_X_SERVER | \
+	SP_PROT_DTLS1_X_SERVER)
+
 /* SCHANNEL_CRED.dwFlags and SCH_CREDENTIALS.dwFlags. */
 #define SCH_CRED_NO_SYSTEM_MAPPER			0x00000002
 #define SCH_CRED_NO_SERVERNAME_CHECK			0x00000004
@@ -365,6 +435,33 @@ typedef struct _SCH_CREDENTIALS {
 	PTLS_PARAMETERS		pTlsParameters;
 } SCH_CREDENTIALS, *PSCH_CREDENTIALS;
 
+/* ---- QueryCredentialsAttributes ----------------------------------------- */
+
+#define SECPKG_CRED_ATTR_NAMES			1
+#define SECPKG_ATTR_SUPPORTED_PROTOCOLS		0x58
+
+/* SECPKG_ATTR_SUPPORTED_PROTOCOLS: SP_PROT_* bits. */
+typedef struct _SecPkgCred_SupportedProtocols {
+	DWORD	grbitProtocol;
+} SecPkgCred_SupportedProtocols, *PSecPkgCred_SupportedProtocols;
+
+/* SECPKG_CRED_ATTR_NAMES: sUserName is released with FreeContextBuffer. */
+typedef struct _SecPkgCredentials_NamesA {
+	SEC_CHAR	*sUserName;
+} SecPkgCredentials_NamesA, *PSecPkgCredentials_NamesA;
+
+typedef struct _SecPkgCredentials_NamesW {
+	SEC_WCHAR	*sUserName;
+} SecPkgCredentials_NamesW, *PSecPkgCredentials_NamesW;
+
+#ifdef UNICODE
+typedef SecPkgCredentials_NamesW	SecPkgCredentials_Names,
+					*PSecPkgCredentials_Names;
+#else
+typedef SecPkgCredentials_NamesA	SecPkgCredentials_Names,
+					*PSecPkgCredentials_Names;
+#endif
+
 /* ---- Context requirements and attributes -------------------------------- */
 
 /* fContextReq of InitializeSecurityContext. */
@@ -485,6 +582,45 @@ typedef struct _SCH_CREDENTIALS {
 #define SCHANNEL_SHUTDOWN	1
 #define SCHANNEL_ALERT		2
 #define SCHANNEL_SESSION	3
+
+/* ApplyControlToken(SCHANNEL_ALERT): the alert the next
+   InitializeSecurityContext or AcceptSecurityContext sends. */
+typedef struct _SCHANNEL_ALERT_TOKEN {
+	DWORD	dwTokenType;	/* SCHANNEL_ALERT */
+	DWORD	dwAlertType;	/* TLS1_ALERT_WARNING or TLS1_ALERT_FATAL */
+	DWORD	dwAlertNumber;	/* TLS1_ALERT_* */
+} SCHANNEL_ALERT_TOKEN;
+
+#define TLS1_ALERT_WARNING		1
+#define TLS1_ALERT_FATAL		2
+
+/* The alert descriptions, as the SDK spells them (INSUFFIENT included). */
+#define TLS1_ALERT_CLOSE_NOTIFY		0
+#define TLS1_ALERT_UNEXPECTED_MESSAGE	10
+#define TLS1_ALERT_BAD_RECORD_MAC	20
+#define TLS1_ALERT_DECRYPTION_FAILED	21
+#define TLS1_ALERT_RECORD_OVERFLOW	22
+#define TLS1_ALERT_DECOMPRESSION_FAIL	30
+#define TLS1_ALERT_HANDSHAKE_FAILURE	40
+#define TLS1_ALERT_BAD_CERTIFICATE	42
+#define TLS1_ALERT_UNSUPPORTED_CERT	43
+#define TLS1_ALERT_CERTIFICATE_REVOKED	44
+#define TLS1_ALERT_CERTIFICATE_EXPIRED	45
+#define TLS1_ALERT_CERTIFICATE_UNKNOWN	46
+#define TLS1_ALERT_ILLEGAL_PARAMETER	47
+#define TLS1_ALERT_UNKNOWN_CA		48
+#define TLS1_ALERT_ACCESS_DENIED	49
+#define TLS1_ALERT_DECODE_ERROR		50
+#define TLS1_ALERT_DECRYPT_ERROR	51
+#define TLS1_ALERT_EXPORT_RESTRICTION	60
+#define TLS1_ALERT_PROTOCOL_VERSION	70
+#define TLS1_ALERT_INSUFFIENT_SECURITY	71
+#define TLS1_ALERT_INTERNAL_ERROR	80
+#define TLS1_ALERT_USER_CANCELED	90
+#define TLS1_ALERT_NO_RENEGOTIATION	100
+#define TLS1_ALERT_UNSUPPORTED_EXT	110
+#define TLS1_ALERT_UNKNOWN_PSK_IDENTITY	115
+#define TLS1_ALERT_NO_APP_PROTOCOL	120
 
 /* ---- EncryptMessage / DecryptMessage ------------------------------------ */
 
@@ -628,10 +764,14 @@ typedef struct _SecPkgContext_KeyingMaterial {
  * principal names "client" (SECPKG_CRED_OUTBOUND) or "server"
  * (SECPKG_CRED_INBOUND).  SECPKG_CRED_BOTH is SEC_E_UNSUPPORTED_FUNCTION.
  * pAuthData is NULL, an SCHANNEL_CRED or an SCH_CREDENTIALS (another
- * dwVersion is SEC_E_UNKNOWN_CREDENTIALS); only its protocols are used (TLS
- * 1.2 and 1.3; a set leaving neither is SEC_E_ALGORITHM_MISMATCH), the
- * daemon's configuration decides certificates, trust and revocation, and
- * the daemon validates the peer even with SCH_CRED_MANUAL_CRED_VALIDATION.
+ * dwVersion is SEC_E_UNKNOWN_CREDENTIALS); its protocols are used (TLS 1.2
+ * and 1.3; a set leaving neither is SEC_E_ALGORITHM_MISMATCH; DTLS alone is
+ * SEC_E_UNSUPPORTED_FUNCTION, DTLS with TLS SEC_E_ALGORITHM_MISMATCH) and
+ * its flags SCH_CRED_MANUAL_CRED_VALIDATION and SCH_CRED_NO_SERVERNAME_CHECK
+ * (outbound: the handshake completes and the application validates the
+ * server; the daemon's policy must allow it, else the first
+ * InitializeSecurityContext is SEC_E_NOT_OWNER); the daemon's configuration
+ * decides certificates, trust and revocation.
  * Non-zero cMappers or cSupportedAlgs are SEC_E_UNSUPPORTED_FUNCTION;
  * pvLogonId, pGetKeyFn and pvGetKeyArgument must be NULL.  Each credential
  * handle holds its own connection to the daemon ($SECCTX_SOCKET or
@@ -679,9 +819,17 @@ typedef struct _SecPkgContext_KeyingMaterial {
  *
  * QueryContextAttributes: SECPKG_ATTR_STREAM_SIZES, CONNECTION_INFO,
  * APPLICATION_PROTOCOL, REMOTE_CERT_CONTEXT (a PCCERT_CONTEXT to release
- * with CertFreeCertificateContext), ENDPOINT_BINDINGS and KEYING_MATERIAL
- * (their memory released with FreeContextBuffer), SESSION_INFO; other
- * attributes are SEC_E_UNSUPPORTED_FUNCTION.
+ * with CertFreeCertificateContext), ENDPOINT_BINDINGS, UNIQUE_BINDINGS (TLS
+ * 1.2 only: TLS 1.3 has no tls-unique, SEC_E_UNSUPPORTED_FUNCTION) and
+ * KEYING_MATERIAL (their memory released with FreeContextBuffer),
+ * SESSION_INFO; other attributes are SEC_E_UNSUPPORTED_FUNCTION.
+ *
+ * QueryCredentialsAttributes: SECPKG_ATTR_SUPPORTED_PROTOCOLS, the SP_PROT_*
+ * bits of the handle's direction for the versions it was acquired for, and
+ * SECPKG_CRED_ATTR_NAMES, the RFC 2253 subject of the credential's
+ * certificate (SEC_E_NO_CREDENTIALS without one; sUserName released with
+ * FreeContextBuffer); a NULL pBuffer is SEC_E_INTERNAL_ERROR, other
+ * attributes SEC_E_UNSUPPORTED_FUNCTION.
  *
  * SetContextAttributes: SECPKG_ATTR_KEYING_MATERIAL_INFO, what a later
  * QueryContextAttributes(SECPKG_ATTR_KEYING_MATERIAL) exports (RFC 5705).
@@ -736,6 +884,10 @@ SECURITY_STATUS SEC_ENTRY QueryContextAttributesA(PCtxtHandle phContext,
     ULONG ulAttribute, void *pBuffer);
 SECURITY_STATUS SEC_ENTRY QueryContextAttributesW(PCtxtHandle phContext,
     ULONG ulAttribute, void *pBuffer);
+SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesA(PCredHandle phCredential,
+    ULONG ulAttribute, void *pBuffer);
+SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesW(PCredHandle phCredential,
+    ULONG ulAttribute, void *pBuffer);
 SECURITY_STATUS SEC_ENTRY SetContextAttributesA(PCtxtHandle phContext,
     ULONG ulAttribute, void *pBuffer, ULONG cbBuffer);
 SECURITY_STATUS SEC_ENTRY SetContextAttributesW(PCtxtHandle phContext,
@@ -747,12 +899,14 @@ BOOL CertFreeCertificateContext(PCCERT_CONTEXT pCertContext);
 #define QuerySecurityPackageInfo	QuerySecurityPackageInfoW
 #define InitializeSecurityContext	InitializeSecurityContextW
 #define QueryContextAttributes		QueryContextAttributesW
+#define QueryCredentialsAttributes	QueryCredentialsAttributesW
 #define SetContextAttributes		SetContextAttributesW
 #else
 #define AcquireCredentialsHandle	AcquireCredentialsHandleA
 #define QuerySecurityPackageInfo	QuerySecurityPackageInfoA
 #define InitializeSecurityContext	InitializeSecurityContextA
 #define QueryContextAttributes		QueryContextAttributesA
+#define QueryCredentialsAttributes	QueryCredentialsAttributesA
 #define SetContextAttributes		SetContextAttributesA
 #endif
 
