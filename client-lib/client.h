@@ -129,6 +129,16 @@ secctx_status	 conn_request_nowait(secctx_conn *, uint64_t ctx_session,
 		    const char *op, json_t *req);
 void		 conn_reply_free(struct conn_reply *);
 
+/*
+ * secctx_initialize(); with ask_credentials (first call), a server's
+ * request for a certificate the credential does not have pauses the
+ * handshake once with SEC_I_INCOMPLETE_CREDENTIALS, as Schannel does (the
+ * SSPI layer); the next call goes on without one.
+ */
+secctx_status	 client_initialize(secctx_cred *, secctx_ctx **,
+		    const struct secctx_options *, int ask_credentials,
+		    struct secctx_token *);
+
 /* Take and drop a reference to the connection. */
 void		 conn_ref(secctx_conn *);
 void		 conn_unref(secctx_conn *);

@@ -404,7 +404,8 @@ context_lost(secctx_ctx **ctxp, int deleted)
 
 static secctx_status
 context_step(int accept, secctx_cred *cred, secctx_ctx **ctxp,
-    const struct secctx_options *options, struct secctx_token *token)
+    const struct secctx_options *options, int ask_credentials,
+    struct secctx_token *token)
 {
 	const char		*op = accept ? "accept" : "initialize";
 	struct conn_reply	 reply;
@@ -426,6 +427,11 @@ context_step(int accept, secctx_cred *cred, secctx_ctx **ctxp,
 	if ((st = step_request(accept, cred, *ctxp, options,
 	    &req)) != SEC_E_OK)
 		goto out;
+	if (ask_credentials && *ctxp == NULL &&
+	    json_object_set_new(req, "ask_credentials", json_true()) != 0) {
+		st = no_memory();
+		goto out;
+	}
 	if (*ctxp != NULL)
 		bind.session = (*ctxp)->session;
 	st = conn_request_bound(conn, &bind, op, req, token->in,
@@ -450,14 +456,22 @@ secctx_status
 secctx_initialize(secctx_cred *cred, secctx_ctx **ctxp,
     const struct secctx_options *options, struct secctx_token *token)
 {
-	return (context_step(0, cred, ctxp, options, token));
+	return (context_step(0, cred, ctxp, options, 0, token));
+}
+
+secctx_status
+client_initialize(secctx_cred *cred, secctx_ctx **ctxp,
+    const struct secctx_options *options, int ask_credentials,
+    struct secctx_token *token)
+{
+	return (context_step(0, cred, ctxp, options, ask_credentials, token));
 }
 
 secctx_status
 secctx_accept(secctx_cred *cred, secctx_ctx **ctxp,
     const struct secctx_options *options, struct secctx_token *token)
 {
-	return (context_step(1, cred, ctxp, options, token));
+	return (context_step(1, cred, ctxp, options, 0, token));
 }
 
 secctx_status

@@ -12,10 +12,10 @@
 #include <string.h>
 
 #include "record.h"
+#include "client.h"
 #include "sspi-internal.h"
 
 /* The handshake message type of a CertificateRequest (RFC 5246 7.4). */
-#define SSPI_HS_CERTIFICATE_REQUEST	13
 
 /* ALPN protocol names of a SECBUFFER_APPLICATION_PROTOCOLS buffer. */
 struct sspi_alpn {
@@ -129,65 +129,6 @@ sspi_check_record(struct sspi_bufs *b)
 		b->in_extra->pvBuffer = NULL;
 	}
 	return (SEC_E_INCOMPLETE_MESSAGE);
-}
-
-/*
- * Whether the server's plaintext handshake messages at the start of the
- * input hold a CertificateRequest (TLS 1.2: the server's first flight is
- * in the clear).  TLS 1.3 encrypts it; only the daemon could tell.
- */
-static int
-sspi_cert_requested(const struct sspi_bufs *b)
-{
-	const uint8_t	*p = b->in->pvBuffer, *body;
-	size_t		 len = b->in->cbBuffer, off = 0, rlen, i, left = 0;
-
-	while (len - off >= REC_HEADER_LEN && p[off] == REC_HANDSHAKE) {
-		rlen = (size_t)p[off + 3] << 8 | p[off + 4];
-		if (rlen > len - off - REC_HEADER_LEN)
-			break;
-		body = p + off + REC_HEADER_LEN;
-		for (i = 0; i < rlen; ) {
-			if (left > 0) {
-				/* The rest of a message begun earlier. */
-				if (left >= rlen - i) {
-					left -= rlen - i;
-					break;
-				}
-				i += left;
-				left = 0;
-				continue;
-			}
-			if (body[i] == SSPI_HS_CERTIFICATE_REQUEST)
-				return (1);
-			if (rlen - i < 4)
-				return (0);	/* a header split over records */
-			left = (size_t)body[i + 1] << 16 |
-			    (size_t)body[i + 2] << 8 | body[i + 3];
-			i += 4;
-		}
-		off += REC_HEADER_LEN + rlen;
-	}
-	return (0);
-}
-
-/*
- * A client without a certificate that the server asked for one: as
- * Schannel, SEC_I_INCOMPLETE_CREDENTIALS once, consuming nothing; calling
- * again goes on without a certificate.
- */
-static int
-sspi_cert_missing(struct sspi_ctx *x, const struct sspi_bufs *b)
-{
-	const char	*subject;
-
-	if (x->server || x->cred_asked || !sspi_cert_requested(b))
-		return (0);
-	if (secctx_cred_subject(x->cred->cred, &subject) !=
-	    SEC_E_NO_CREDENTIALS)
-		return (0);
-	x->cred_asked = 1;
-	return (1);
 }
 
 /*
@@ -344,6 +285,19 @@ sspi_call(struct sspi_ctx *x, ULONG req, struct sspi_bufs *b)
 		tok.in = b->in->pvBuffer;
 		tok.in_len = b->in->cbBuffer;
 	}
+	/*
+	 * After SEC_I_INCOMPLETE_CREDENTIALS the caller passes the same input
+	 * again, as Schannel consumed none of it: the daemon did.
+	 */
+	if (x->consumed > 0) {
+		if (tok.in_len < x->consumed) {
+			st = SEC_E_INVALID_TOKEN;
+			goto out;
+		}
+		tok.in = (const uint8_t *)tok.in + x->consumed;
+		tok.in_len -= x->consumed;
+		x->consumed = 0;
+	}
 	if (x->ctx == NULL && b->protocols != NULL &&
 	    (st = sspi_alpn_parse(b->protocols, &alpn)) != SEC_E_OK) {
 		x->dead = 1;
@@ -354,7 +308,22 @@ sspi_call(struct sspi_ctx *x, ULONG req, struct sspi_bufs *b)
 	if (x->server)
 		st = secctx_accept(cred, &x->ctx, &opt, &tok);
 	else
-		st = secctx_initialize(cred, &x->ctx, &opt, &tok);
+		st = client_initialize(cred, &x->ctx, &opt, 1, &tok);
+
+	/*
+	 * The server asks for a certificate this credential does not have:
+	 * the caller may acquire another credential, or call again to go on
+	 * without one.  Nothing to send yet, no EXTRA.
+	 */
+	if (st == SEC_I_INCOMPLETE_CREDENTIALS) {
+		x->cred_asked = 1;
+		x->consumed = b->in->cbBuffer - tok.extra;
+		if (b->allocate)
+			b->out->pvBuffer = NULL;
+		b->out->cbBuffer = 0;
+		sspi_no_alert(b);
+		goto out;
+	}
 
 	/* Incomplete: the output buffers are left as they were. */
 	if (st == SEC_E_INCOMPLETE_MESSAGE) {
@@ -633,14 +602,6 @@ sspi_next(struct sspi_ctx *x, ULONG req, PSecBufferDesc pInput,
 	if ((st = sspi_find_buffers(pInput, pOutput, 1, b)) != SEC_E_OK ||
 	    (st = sspi_check_record(b)) != SEC_E_OK)
 		return (st);
-	if (sspi_cert_missing(x, b)) {
-		b->ran = 1;
-		if (b->allocate)
-			b->out->pvBuffer = NULL;
-		b->out->cbBuffer = 0;
-		sspi_no_alert(b);
-		return (SEC_I_INCOMPLETE_CREDENTIALS);
-	}
 	return (sspi_call(x, req, b));
 }
 

@@ -64,6 +64,8 @@ struct sspi_ctx {
 	int			 closed;
 	/* SEC_I_INCOMPLETE_CREDENTIALS was returned (once per context). */
 	int			 cred_asked;
+	/* Then: the bytes of the input the daemon took already. */
+	size_t			 consumed;
 	char			*target;
 	/* Stream sizes of the native context, once known. */
 	size_t			 header;

@@ -48,6 +48,9 @@ struct tls_context {
 	int		 mapped;	/* the application protects records */
 	unsigned char	*plain;		/* a mapped context's output opened */
 	uint64_t	 client_updates; /* the client's KeyUpdates replayed */
+	int		 ask_credentials; /* pause once at a certificate
+					    request the credential cannot
+					    answer */
 };
 
 static int	context_index = -1;
@@ -91,6 +94,24 @@ keylog(const SSL *ssl, const char *line)
 		ctx_map_keylog(c->map, line);
 }
 
+/*
+ * The server asks for a certificate and the credential has none: with
+ * ask_credentials, the handshake pauses once (SEC_I_INCOMPLETE_CREDENTIALS,
+ * as Schannel), and goes on without one at the next step.
+ */
+static int
+client_cert_missing(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+	struct tls_context	*c = SSL_get_ex_data(ssl, context_index);
+
+	(void)x509;
+	(void)pkey;
+	if (c == NULL || !c->ask_credentials)
+		return (0);
+	c->ask_credentials = 0;
+	return (-1);
+}
+
 void
 context_init_ssl_ctx(SSL_CTX *sctx, enum direction dir)
 {
@@ -104,6 +125,7 @@ context_init_ssl_ctx(SSL_CTX *sctx, enum direction dir)
 	SSL_CTX_set_session_cache_mode(sctx, SSL_SESS_CACHE_CLIENT |
 	    SSL_SESS_CACHE_NO_INTERNAL_STORE);
 	SSL_CTX_sess_set_new_cb(sctx, session_new);
+	SSL_CTX_set_client_cert_cb(sctx, client_cert_missing);
 }
 
 /* RFC 7301 3.2: the server's preference wins; no overlap is fatal. */
@@ -154,6 +176,7 @@ context_configure(struct tls_context *c, const struct ctx_params *p,
 		    SSL_VERIFY_PEER, NULL);
 		/* Answer a TLS 1.3 server's later certificate request. */
 		SSL_set_post_handshake_auth(ssl, !p->no_pha);
+		c->ask_credentials = p->ask_credentials;
 		if (p->alpn != NULL && SSL_set_alpn_protos(ssl, p->alpn,
 		    p->alpn_len) != 0)
 			goto nomem;
@@ -407,6 +430,14 @@ handshake_run(struct tls_context *c, const unsigned char *in, size_t len,
 		if (r == 1) {
 			c->done = 1;
 			break;
+		}
+		if (SSL_get_error(c->ssl, r) == SSL_ERROR_WANT_X509_LOOKUP) {
+			context_output(c, res);
+			res->extra = len - f.off;
+			return (sc_seterr(err, SEC_I_INCOMPLETE_CREDENTIALS,
+			    "the server asks for a certificate and credential "
+			    "'%s' has none: call again to go on without one",
+			    c->cred->name));
 		}
 		if (SSL_get_error(c->ssl, r) != SSL_ERROR_WANT_READ) {
 			context_output(c, res);

@@ -59,6 +59,8 @@ get_params(const json_t *hdr, enum direction dir, struct ctx_params *p,
 	    "no_post_handshake_auth", &p->no_pha, err) != SEC_E_OK) ||
 	    (dir == DIR_OUTBOUND && msg_get_bool(hdr, "skip_validation",
 	    &p->skip_validation, err) != SEC_E_OK) ||
+	    (dir == DIR_OUTBOUND && msg_get_bool(hdr, "ask_credentials",
+	    &p->ask_credentials, err) != SEC_E_OK) ||
 	    msg_get_bool(hdr, "mapped", &p->mapped, err) != SEC_E_OK)
 		return (err->status);
 	if (p->alpn_len > 0)

@@ -208,6 +208,8 @@ struct ctx_params {
 						   not fail the handshake */
 	int			 mapped;	/* the caller may protect the
 						   records itself */
+	int			 ask_credentials; /* client: pause when asked
+						   for a certificate it lacks */
 };
 
 struct step_result {
