@@ -519,11 +519,12 @@ read_records(struct mapped *m, struct mapped_read *r, size_t *off,
 	int		 rc;
 
 	while (r->max_records == 0 || records < r->max_records) {
-		p = r->in + *off;
-		if (rec_header(p, r->in_len - *off, &reclen) != 0) {
+		if (r->in_len - *off < REC_HEADER_LEN) {
 			r->missing = REC_HEADER_LEN - (r->in_len - *off);
 			return (0);
 		}
+		p = r->in + *off;
+		(void)rec_header(p, r->in_len - *off, &reclen);
 		if (header_check(m, p, reclen, f) != SEC_E_OK)
 			return (-1);
 		if (r->in_len - *off < reclen) {

@@ -614,6 +614,8 @@ struct raw_client {
 static void
 raw_client_keep(struct raw_client *c, const void *data, size_t len)
 {
+	if (len == 0)
+		return;
 	if (c->in_size - c->in_len < len) {
 		c->in_size = (c->in_len + len) * 2;
 		assert_non_null(c->in = realloc(c->in, c->in_size));
@@ -962,7 +964,8 @@ raw_client_read_data(struct raw_client *c, size_t len)
 			assert_status(st, SEC_E_OK);
 		if (n > len - have)
 			fail_msg("more data came back than was sent");
-		memcpy(all + have, data, n);
+		if (n > 0)
+			memcpy(all + have, data, n);
 		secctx_free(data);
 		if ((have += n) == len)
 			return (all);
