@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 
 #include "secctxd.h"
+#include "alert.h"
 
 static secctx_status
 verify_status(long result)
@@ -45,38 +46,6 @@ verify_status(long result)
 		return (SEC_E_CERT_WRONG_USAGE);
 	default:
 		return (SEC_E_CERT_UNKNOWN);
-	}
-}
-
-static secctx_status
-alert_status(int desc)
-{
-	switch (desc) {
-	case SSL_AD_HANDSHAKE_FAILURE:
-	case SSL_AD_PROTOCOL_VERSION:
-	case SSL_AD_INSUFFICIENT_SECURITY:
-		return (SEC_E_ALGORITHM_MISMATCH);
-	case SSL_AD_NO_APPLICATION_PROTOCOL:
-		return (SEC_E_APPLICATION_PROTOCOL_MISMATCH);
-	case SSL_AD_CERTIFICATE_REQUIRED:
-		return (SEC_E_INCOMPLETE_CREDENTIALS);
-	case SSL_AD_UNRECOGNIZED_NAME:
-		return (SEC_E_TARGET_UNKNOWN);
-	case SSL_AD_BAD_CERTIFICATE:
-	case SSL_AD_UNSUPPORTED_CERTIFICATE:
-	case SSL_AD_CERTIFICATE_REVOKED:
-	case SSL_AD_CERTIFICATE_EXPIRED:
-	case SSL_AD_CERTIFICATE_UNKNOWN:
-	case SSL_AD_UNKNOWN_CA:
-	case SSL_AD_ACCESS_DENIED:
-		return (SEC_E_CERT_UNKNOWN);
-	case SSL_AD_BAD_RECORD_MAC:
-	case SSL_AD_DECRYPT_ERROR:
-		return (SEC_E_DECRYPT_FAILURE);
-	case SSL_AD_CLOSE_NOTIFY:
-		return (SEC_E_CONTEXT_EXPIRED);
-	default:
-		return (SEC_E_ILLEGAL_MESSAGE);
 	}
 }
 
@@ -152,7 +121,7 @@ tls_error(SSL *ssl, struct sc_err *err)
 	}
 	if (ERR_GET_LIB(e) == ERR_LIB_SSL && reason >= SSL_AD_REASON_OFFSET &&
 	    reason < SSL_AD_REASON_OFFSET + 256)
-		return (sc_seterr(err, alert_status(reason -
+		return (sc_seterr(err, sc_alert_status(reason -
 		    SSL_AD_REASON_OFFSET), "the peer sent a fatal alert: %s",
 		    SSL_alert_desc_string_long(reason -
 		    SSL_AD_REASON_OFFSET)));
