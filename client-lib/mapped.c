@@ -36,6 +36,12 @@
 #define KEY_UPDATE_REC_MAX	(REC_HEADER_LEN + HS_HEADER_LEN + 1 + 1 + 16)
 #define ALERT_REC_MAX		(REC_OVERHEAD_MAX + 2)
 
+/* KeyUpdate (RFC 8446 4.6.3): update_not_requested, update_requested. */
+static const uint8_t key_update_msg[2][HS_HEADER_LEN + 1] = {
+	{ HS_KEY_UPDATE, 0, 0, 1, 0 },
+	{ HS_KEY_UPDATE, 0, 0, 1, 1 }
+};
+
 struct mapped_keys {
 	struct rec_dir	 w;		/* seals our records */
 	struct rec_dir	 r;		/* opens the peer's */
@@ -169,12 +175,12 @@ seal_one(struct mapped *m, uint8_t type, const uint8_t *in, size_t len,
     uint8_t *out)
 {
 	struct rec_dir	*w = &m->keys->w;
-	uint8_t		 ku[HS_HEADER_LEN + 1] = { HS_KEY_UPDATE, 0, 0, 1, 0 };
 	size_t		 n = 0;
 
 	if (m->version == REC_VERSION_13 && w->seq + 1 >= w->limit) {
-		n = rec_sealed_len(w, sizeof(ku));
-		if (rec_seal(w, REC_HANDSHAKE, ku, sizeof(ku), out) != REC_OK ||
+		n = rec_sealed_len(w, sizeof(key_update_msg[0]));
+		if (rec_seal(w, REC_HANDSHAKE, key_update_msg[0],
+		    sizeof(key_update_msg[0]), out) != REC_OK ||
 		    rec_dir_update(w) != 0)
 			return (0);
 		m->updates_sent++;
@@ -266,6 +272,19 @@ append_record(struct mapped *m, uint8_t type, const uint8_t *in, size_t len,
 	if ((n = seal_one(m, type, in, len, p + *out_len)) == 0)
 		return (-1);
 	*out_len += n;
+	return (0);
+}
+
+/* Our KeyUpdate appended to *out, then our next key; wlock held. */
+static int
+key_update_append(struct mapped *m, int request_peer, uint8_t **out,
+    size_t *out_len)
+{
+	if (append_record(m, REC_HANDSHAKE, key_update_msg[request_peer != 0],
+	    sizeof(key_update_msg[0]), out, out_len) != 0 ||
+	    rec_dir_update(&m->keys->w) != 0)
+		return (-1);
+	m->updates_sent++;
 	return (0);
 }
 
@@ -447,8 +466,7 @@ header_check(struct mapped *m, const uint8_t *p, size_t reclen,
 	size_t	max = m->version == REC_VERSION_13 ? REC_MAX_CIPHER_13 :
 		    REC_MAX_CIPHER_12;
 
-	if (p[0] < REC_CHANGE_CIPHER_SPEC || p[0] > REC_APPLICATION_DATA ||
-	    p[1] != 3)
+	if (!rec_header_plausible(p))
 		return (read_error(f, SEC_E_ILLEGAL_MESSAGE,
 		    REC_UNEXPECTED_MESSAGE, "the input is not a TLS record "
 		    "(%s)", "unexpected_message"));
@@ -548,8 +566,6 @@ secctx_status
 mapped_decrypt(struct mapped *m, struct mapped_read *r)
 {
 	struct read_fail	 f = { SEC_E_OK, -1 };
-	uint8_t			 ku[HS_HEADER_LEN + 1] = { HS_KEY_UPDATE, 0, 0,
-				    1, 0 };
 	size_t			 off = 0;
 	int			 answer = 0, rc;
 	secctx_status		 st = SEC_E_OK;
@@ -582,13 +598,10 @@ mapped_decrypt(struct mapped *m, struct mapped_read *r)
 	/* Nothing of ours follows our close_notify (RFC 8446 6.1). */
 	if (answer) {
 		pthread_mutex_lock(&m->wlock);
-		if (!m->shut && (append_record(m, REC_HANDSHAKE, ku, sizeof(ku),
-		    &r->out, &r->out_len) != 0 ||
-		    rec_dir_update(&m->keys->w) != 0))
+		if (!m->shut && key_update_append(m, 0, &r->out,
+		    &r->out_len) != 0)
 			st = client_seterr(SEC_E_INTERNAL_ERROR,
 			    "cannot answer the peer's KeyUpdate");
-		else if (!m->shut)
-			m->updates_sent++;
 		pthread_mutex_unlock(&m->wlock);
 		if (st != SEC_E_OK) {
 			fail_locked(m, REC_INTERNAL_ERROR, &r->out,
@@ -701,12 +714,10 @@ secctx_status
 mapped_key_update(struct mapped *m, int request_peer, uint8_t **out,
     size_t *out_len)
 {
-	uint8_t		ku[HS_HEADER_LEN + 1] = { HS_KEY_UPDATE, 0, 0, 1, 0 };
 	secctx_status	st = SEC_E_OK;
 
 	*out = NULL;
 	*out_len = 0;
-	ku[4] = request_peer ? 1 : 0;
 	pthread_mutex_lock(&m->wlock);
 	if (m->keys == NULL)
 		st = ended();
@@ -716,12 +727,9 @@ mapped_key_update(struct mapped *m, int request_peer, uint8_t **out,
 	else if (m->shut)
 		st = client_seterr(SEC_E_CONTEXT_EXPIRED,
 		    "the context was shut down");
-	else if (append_record(m, REC_HANDSHAKE, ku, sizeof(ku), out,
-	    out_len) != 0 || rec_dir_update(&m->keys->w) != 0)
+	else if (key_update_append(m, request_peer, out, out_len) != 0)
 		st = client_seterr(SEC_E_INTERNAL_ERROR,
 		    "cannot update our key");
-	else
-		m->updates_sent++;
 	pthread_mutex_unlock(&m->wlock);
 	if (st != SEC_E_OK) {
 		free(*out);

@@ -14,6 +14,20 @@
 #include "msg.h"
 #include "record.h"
 
+/*
+ * Whether the daemon kept its half of the context after a failed request:
+ * a status that says the call came at the wrong time or was refused, as
+ * context_survives() decides in the daemon, or a request error.
+ */
+static int
+daemon_kept(secctx_status st)
+{
+	return (!SECCTX_FAILED(st) || st == SEC_E_INCOMPLETE_MESSAGE ||
+	    st == SEC_E_CONTEXT_EXPIRED || st == SEC_E_OUT_OF_SEQUENCE ||
+	    st == SEC_E_UNSUPPORTED_FUNCTION || st == SEC_E_NO_CREDENTIALS ||
+	    st == SEC_E_INVALID_PARAMETER || st == SEC_E_INVALID_HANDLE);
+}
+
 /* A request with the context handle, a payload and max_records if not 0. */
 static secctx_status
 message_request(secctx_ctx *ctx, const char *op, const void *payload,
@@ -40,10 +54,7 @@ message_request(secctx_ctx *ctx, const char *op, const void *payload,
 	    reply);
 	json_decref(req);
 	/* The daemon deletes a context whose connection failed. */
-	if (reply->hdr != NULL && SECCTX_FAILED(st) &&
-	    st != SEC_E_INCOMPLETE_MESSAGE && st != SEC_E_INVALID_PARAMETER &&
-	    st != SEC_E_CONTEXT_EXPIRED && st != SEC_E_OUT_OF_SEQUENCE &&
-	    st != SEC_E_INVALID_HANDLE)
+	if (reply->hdr != NULL && !daemon_kept(st))
 		ctx->handle = 0;
 	return (st);
 }
@@ -70,16 +81,6 @@ mapped_ended(secctx_ctx *ctx, int deleted)
 		client_error_restore(saved);
 	}
 	ctx->handle = 0;
-}
-
-/* A failed request that left the daemon's half of the context. */
-static int
-daemon_kept(secctx_status st)
-{
-	return (st == SEC_E_CONTEXT_EXPIRED || st == SEC_E_OUT_OF_SEQUENCE ||
-	    st == SEC_E_UNSUPPORTED_FUNCTION || st == SEC_E_NO_CREDENTIALS ||
-	    st == SEC_E_INVALID_PARAMETER || st == SEC_E_INVALID_HANDLE ||
-	    st == SEC_E_INSUFFICIENT_MEMORY);
 }
 
 /*
@@ -353,7 +354,7 @@ records_request(secctx_ctx *ctx, const char *op, json_t *fields,
 	st = conn_request_bound(ctx->conn, &bind, op, req, NULL, 0, &reply);
 	json_decref(req);
 	/* A TLS failure deleted the context (PROTOCOL.md, key_update). */
-	if (reply.hdr != NULL && SECCTX_FAILED(st) && !daemon_kept(st)) {
+	if (reply.hdr != NULL && !daemon_kept(st)) {
 		ctx->handle = 0;
 		if (ctx->mapped != NULL)
 			mapped_fail(ctx->mapped, -1, (uint8_t **)outp,

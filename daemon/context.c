@@ -21,12 +21,10 @@
 
 #include "secctxd.h"
 #include "escape.h"
+#include "record.h"
 
-#define RECORD_HEADER_LEN	5
 /* What a record adds to its data, a bound for AEAD ciphers. */
 #define RECORD_OVERHEAD		64
-/* The largest TLSCiphertext.length (RFC 5246 6.2.3). */
-#define RECORD_MAX_LEN		(16384 + 2048)
 
 struct tls_context {
 	SSL		*ssl;
@@ -274,19 +272,19 @@ record_take(const unsigned char *buf, size_t avail, size_t *reclen,
 {
 	size_t	len;
 
-	if (avail < RECORD_HEADER_LEN) {
-		*missing = RECORD_HEADER_LEN - avail;
+	if (avail < REC_HEADER_LEN) {
+		*missing = REC_HEADER_LEN - avail;
 		return (RECORD_PARTIAL);
 	}
-	len = (size_t)buf[3] << 8 | buf[4];
-	if (buf[0] < 20 || buf[0] > 23 || buf[1] != 3 ||
-	    len > RECORD_MAX_LEN)
+	(void)rec_header(buf, avail, &len);
+	if (!rec_header_plausible(buf) || len > REC_HEADER_LEN +
+	    REC_MAX_CIPHER_12)
 		return (RECORD_INVALID);
-	if (avail < RECORD_HEADER_LEN + len) {
-		*missing = RECORD_HEADER_LEN + len - avail;
+	if (avail < len) {
+		*missing = len - avail;
 		return (RECORD_PARTIAL);
 	}
-	*reclen = RECORD_HEADER_LEN + len;
+	*reclen = len;
 	return (RECORD_WHOLE);
 }
 

@@ -350,6 +350,13 @@ rec_header(const unsigned char *buf, size_t avail, size_t *len)
 	return (0);
 }
 
+int
+rec_header_plausible(const unsigned char *buf)
+{
+	return (buf[0] >= REC_CHANGE_CIPHER_SPEC &&
+	    buf[0] <= REC_APPLICATION_DATA && buf[1] == 3);
+}
+
 static void
 put_be64(unsigned char *p, uint64_t v)
 {

@@ -124,6 +124,12 @@ int	rec_seal(struct rec_dir *, uint8_t type, const unsigned char *in,
 int	rec_header(const unsigned char *buf, size_t avail, size_t *len);
 
 /*
+ * Whether the REC_HEADER_LEN bytes at buf can start a TLS record at all:
+ * a content type of TLS 1.2 or 1.3 and a major version of 3.
+ */
+int	rec_header_plausible(const unsigned char *buf);
+
+/*
  * Open one whole record (header included, len bytes) into out, which has
  * room for len - REC_HEADER_LEN bytes and either is rec + REC_HEADER_LEN
  * (in place) or does not overlap the record.  On REC_OK, *type is the
